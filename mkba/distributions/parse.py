@@ -1,0 +1,178 @@
+"""Study-file values → distributions: one dispatch table, one precise message per problem."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from scipy import special
+
+from .core import (
+    Beta,
+    Discrete,
+    Distribution,
+    DistributionError,
+    Empirical,
+    Fixed,
+    LogNormal,
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+)
+
+__all__ = ["from_spec", "to_spec", "DIST_KEYS"]
+
+_Z95 = float(special.ndtri(0.95))  # 1.6449: half-width of a 90 % range in sd units
+
+
+def _num(spec: Mapping[str, Any], key: str) -> float:
+    v = spec[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise DistributionError(f"{key} must be a number, got {v!r}")
+    if not math.isfinite(float(v)):
+        raise DistributionError(f"{key} must be finite, got {v!r}")
+    return float(v)
+
+
+def _opt(spec: Mapping[str, Any], key: str) -> float | None:
+    return _num(spec, key) if key in spec else None
+
+
+def _numbers(spec: Mapping[str, Any], key: str) -> tuple[float, ...]:
+    v = spec[key]
+    if not isinstance(v, (list, tuple)):
+        raise DistributionError(f"{key} must be a list of numbers")
+    out = []
+    for i, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(float(x)):
+            raise DistributionError(f"{key}[{i}] must be a finite number, got {x!r}")
+        out.append(float(x))
+    return tuple(out)
+
+
+def _range90(spec: Mapping[str, Any]) -> Distribution:
+    p5, p95 = _num(spec, "p5"), _num(spec, "p95")
+    if p95 <= p5:
+        raise DistributionError(f"p95 ({p95:g}) must be > p5 ({p5:g})")
+    family = spec.get("family", "lognormal" if p5 > 0 else "normal")
+    base = _opt(spec, "base")
+    if family == "normal":
+        return Normal(mu=(p5 + p95) / 2, sd=(p95 - p5) / (2 * _Z95), base_value=base)
+    if family == "lognormal":
+        if p5 <= 0:
+            raise DistributionError(f"a lognormal 90 % range needs p5 > 0, got {p5:g}")
+        lo, hi = math.log(p5), math.log(p95)
+        return LogNormal(mu=(lo + hi) / 2, sigma=(hi - lo) / (2 * _Z95), base_value=base)
+    raise DistributionError(f"family must be 'normal' or 'lognormal', got {family!r}")
+
+
+def _beta(spec: Mapping[str, Any]) -> Distribution:
+    lo = _opt(spec, "min")
+    hi = _opt(spec, "max")
+    lo = 0.0 if lo is None else lo
+    hi = 1.0 if hi is None else hi
+    base = _opt(spec, "base")
+    if "alpha" in spec or "beta" in spec:
+        if "mean" in spec or "sd" in spec:
+            raise DistributionError("give either alpha/beta or mean/sd, not both")
+        return Beta(_num(spec, "alpha"), _num(spec, "beta"), lo, hi, base_value=base)
+    return Beta.from_mean_sd(_num(spec, "mean"), _num(spec, "sd"), lo, hi, base_value=base)
+
+
+def _lognormal(spec: Mapping[str, Any]) -> Distribution:
+    kw = {"min": _opt(spec, "min"), "max": _opt(spec, "max"), "base_value": _opt(spec, "base")}
+    if "median" in spec:
+        median = _num(spec, "median")
+        if median <= 0:
+            raise DistributionError(f"median must be > 0, got {median:g}")
+        return LogNormal(mu=math.log(median), sigma=_num(spec, "sigma"), **kw)
+    return LogNormal.from_mean_sd(_num(spec, "mean"), _num(spec, "sd"), **kw)
+
+
+# study-file name → (builder, required keys, optional keys)
+_BUILDERS: dict[str, tuple[Callable[[Mapping[str, Any]], Distribution], set[str], set[str]]] = {
+    "fixed": (lambda s: Fixed(_num(s, "value")), {"value"}, set()),
+    "uniform": (lambda s: Uniform(_num(s, "min"), _num(s, "max"), _opt(s, "base")), {"min", "max"}, {"base"}),
+    "triangular": (
+        lambda s: Triangular(_num(s, "min"), _num(s, "mode"), _num(s, "max"), _opt(s, "base")),
+        {"min", "mode", "max"},
+        {"base"},
+    ),
+    "pert": (
+        lambda s: Pert(_num(s, "min"), _num(s, "mode"), _num(s, "max"), s.get("lambda", 4.0), _opt(s, "base")),
+        {"min", "mode", "max"},
+        {"lambda", "base"},
+    ),
+    "normal": (
+        lambda s: Normal(_num(s, "mean"), _num(s, "sd"), _opt(s, "min"), _opt(s, "max"), _opt(s, "base")),
+        {"mean", "sd"},
+        {"min", "max", "base"},
+    ),
+    "lognormal": (_lognormal, set(), {"median", "sigma", "mean", "sd", "min", "max", "base"}),
+    "beta": (_beta, set(), {"alpha", "beta", "mean", "sd", "min", "max", "base"}),
+    "discrete": (
+        lambda s: Discrete(_numbers(s, "values"), _numbers(s, "weights") if "weights" in s else (), _opt(s, "base")),
+        {"values"},
+        {"weights", "base"},
+    ),
+    "empirical": (lambda s: Empirical(_numbers(s, "samples"), _opt(s, "base")), {"samples"}, {"base"}),
+}
+
+DIST_KEYS = {name: (req, opt) for name, (_, req, opt) in _BUILDERS.items()}
+
+# Keys that document a value without changing it.
+_META_KEYS = {"source", "note", "unit"}
+
+
+def from_spec(spec: Any) -> Distribution:
+    """Build a distribution from a study-file value: a number, or a table with ``dist = "..."``
+    (or the ``{ p5 = …, p95 = … }`` shorthand). Raises :class:`DistributionError` with a precise
+    message; the caller adds the field path."""
+    if isinstance(spec, Distribution):
+        return spec
+    if isinstance(spec, bool):
+        raise DistributionError(f"expected a number or a distribution table, got {spec!r}")
+    if isinstance(spec, (int, float)):
+        if not math.isfinite(float(spec)):
+            raise DistributionError(f"value must be finite, got {spec!r}")
+        return Fixed(float(spec))
+    if not isinstance(spec, Mapping):
+        raise DistributionError(f"expected a number or a distribution table, got {spec!r}")
+    body = {k: v for k, v in spec.items() if k not in _META_KEYS}
+    if "dist" not in body:
+        if {"p5", "p95"} <= body.keys():
+            unknown = body.keys() - {"p5", "p95", "family", "base"}
+            if unknown:
+                raise DistributionError(f"unknown key(s) for a 90 % range: {', '.join(sorted(unknown))}")
+            return _range90(body)
+        raise DistributionError("a distribution table needs 'dist = \"...\"' (or p5 and p95)")
+    name = body.pop("dist")
+    if name not in _BUILDERS:
+        raise DistributionError(f"unknown dist {name!r}; choose one of {', '.join(sorted(_BUILDERS))}")
+    build, required, optional = _BUILDERS[name]
+    missing = required - body.keys()
+    if missing:
+        raise DistributionError(f"{name} needs {', '.join(sorted(missing))}")
+    unknown = body.keys() - required - optional
+    if unknown:
+        raise DistributionError(f"unknown key(s) for {name}: {', '.join(sorted(unknown))}")
+    try:
+        return build(body)
+    except KeyError as exc:  # a missing key of a multi-form family (lognormal, beta)
+        raise DistributionError(f"{name} needs {exc.args[0]}") from None
+
+
+def to_spec(dist: Distribution) -> dict[str, Any] | float:
+    """The inverse of :func:`from_spec` for storage in result attributes (plain data)."""
+    if isinstance(dist, Fixed):
+        return float(dist.value)
+    out: dict[str, Any] = {"dist": dist.kind}
+    for key in ("min", "mode", "max", "alpha", "beta", "mu", "sd", "sigma", "lam"):
+        if hasattr(dist, key) and getattr(dist, key) is not None:
+            out[key] = getattr(dist, key)
+    for key in ("values", "weights", "samples"):
+        if getattr(dist, key, None):
+            out[key] = list(getattr(dist, key))
+    return out

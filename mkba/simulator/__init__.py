@@ -1,0 +1,1 @@
+"""Study schema and loading, the MKBA model, the sampling engine and result assembly."""

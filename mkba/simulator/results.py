@@ -1,0 +1,162 @@
+"""Run a study and assemble the result Dataset of design.md (with provenance), write it atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from .. import __version__
+from ..distributions import to_spec
+from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
+from .engine import BLOCK, Sampler, run
+from .study import Study
+
+__all__ = ["simulate", "base_case", "write_netcdf", "atomic_write", "TOTALS", "Store"]
+
+TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
+_EXTRA_TOTALS = ("immaterial", "municipal_costs", "municipal_benefits")
+Store = Literal["auto", "full", "lean"]
+FULL_LIMIT = 200_000  # above this many draws "auto" keeps per-draw lines but not the actor cube
+
+
+def base_case(study: Study) -> dict[str, NDArray]:
+    """The model at every input's base value (the published case), not a draw."""
+    return study.model(study.parameters.base_inputs())
+
+
+def _reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]:
+    def full(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
+        return dict(out)
+
+    def lean(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
+        # Per-draw totals stay float64; lines are kept as float32 (±0.1 € at € millions) so that
+        # 10 million draws fit in memory. The actor cube is reduced to sums and counts.
+        kept = {k: out[k] for k in (*TOTALS, *_EXTRA_TOTALS)}
+        kept["line"] = out["npv"].sum(axis=2).astype(np.float32)
+        return kept
+
+    return full if store == "full" else lean
+
+
+def simulate(
+    study: Study,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    sampler: Sampler | None = None,
+    chunk_size: int | None = None,
+    store: Store = "auto",
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> xr.Dataset:
+    """Monte Carlo run of a study → xarray Dataset (dims draw, item, actor, year)."""
+    sim = study.spec.simulation
+    draws = sim.draws if draws is None else draws
+    seed = sim.seed if seed is None else seed
+    sampler = sim.sampler if sampler is None else sampler
+    chunk_size = sim.chunk_size if chunk_size is None else chunk_size
+    mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
+    params = study.parameters
+    res = run(
+        study.model,
+        params,
+        draws=draws,
+        seed=seed,
+        sampler=sampler,
+        chunk_size=chunk_size,
+        reduce=_reducer(mode),
+        keep_inputs=(mode == "full"),
+        workers=workers,
+        progress=progress,
+    )
+    base = base_case(study)
+    out = res.outputs
+    coords = {
+        "draw": np.arange(draws),
+        "item": list(ITEMS),
+        "kind": ("item", [ITEM_KIND[i] for i in ITEMS]),
+        "actor": list(ACTORS),
+        "year": list(YEARS),
+    }
+    data: dict[str, tuple] = {}
+    for k in (*TOTALS, *_EXTRA_TOTALS):
+        data[k] = (("draw",), out[k])
+        data[f"base_{k}"] = ((), float(base[k][0]))
+    if mode == "full":
+        data["npv"] = (("draw", "item", "actor"), out["npv"])
+        data["cashflow"] = (("draw", "item", "year"), out["cashflow"])
+        data["line"] = (("draw", "item"), out["npv"].sum(axis=2))
+        if res.inputs:
+            names = list(res.inputs)
+            data["inputs"] = (("draw", "input"), np.column_stack([res.inputs[n] for n in names]))
+    else:
+        data["line"] = (("draw", "item"), out["line"])
+    data["base_npv"] = (("item", "actor"), base["npv"][0])
+    data["base_cashflow"] = (("item", "year"), base["cashflow"][0])
+    if res.inputs:
+        coords["input"] = list(res.inputs)
+        coords["input_group"] = ("input", [params[n].group for n in res.inputs])
+        coords["input_unit"] = ("input", [params[n].unit for n in res.inputs])
+        coords["input_base"] = ("input", [params[n].base for n in res.inputs])
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(
+        study=study.name,
+        scenario=study.scenario_name,
+        title=study.spec.study.title,
+        municipality=study.spec.study.municipality,
+        language=study.spec.study.language,
+        study_file=study.source,
+        study_hash=study.content_hash,
+        seed=int(seed),
+        draws=int(draws),
+        sampler=sampler,
+        block_size=BLOCK,
+        store=mode,
+        design=json.dumps({"kind": sampler, "draws": int(draws), "seed": int(seed), "block": BLOCK,
+                           "inputs": params.uncertain}),
+        discount_rate=float(base_discount_rate(study)),
+        mkba_version=__version__,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        parameters=json.dumps(
+            {n: {"dist": to_spec(p.dist), "base": p.base, "unit": p.unit, "source": p.source, "group": p.group}
+             for n, p in params.items()}
+        ),
+    )
+    return ds
+
+
+def base_discount_rate(study: Study) -> float:
+    f = study.spec.finance
+    real, prem = f.discount_rate_real.base, f.risk_premium.base
+    return real + prem if f.combination == "additive" else (1 + real) * (1 + prem) - 1
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; finished files get the usual permissions
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """NetCDF4 (h5netcdf) with compression of the per-draw variables."""
+    enc = {v: {"compression": "gzip", "compression_opts": 1} for v in ds.data_vars if "draw" in ds[v].dims}
+    atomic_write(Path(path), lambda p: ds.to_netcdf(p, engine="h5netcdf", encoding=enc))

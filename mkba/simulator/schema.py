@@ -1,0 +1,379 @@
+"""The study-file schema (TOML), validated with pydantic.
+
+Blocks follow the LPBL MKBA-tool: reach, costs, effects, prices, finance, timing, simulation. Every
+model input is a number or a distribution table; defaults carry their unit and source (file and
+locator of model-spec.md). Unknown keys are errors, so a typo never silently becomes a default.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from ..distributions import Distribution, DistributionError, Fixed, from_spec
+from .domain import ACTORS, HOUSEHOLD_TYPES, SEVERITIES, TRAJECTORIES
+
+S_META = "001_89b8683f98a68fb5.txt"  # LPBL meta-analysis with the tool's input screen
+S_STEEN = "002_e228546e45fca143.txt"  # Steenwijkerland SCBA
+S_WB = "004_751544b10adaf2c1.txt"  # West Betuwe SCBA
+
+
+def _to_dist(value: Any, lo: float | None, hi: float | None) -> Distribution:
+    try:
+        d = from_spec(value)
+    except DistributionError as exc:
+        raise ValueError(str(exc)) from None
+    a, b = d.support
+    if lo is not None and a < lo:
+        raise ValueError(f"must be >= {lo:g}; the smallest possible value is {a:g}")
+    if hi is not None and b > hi:
+        raise ValueError(f"must be <= {hi:g}; the largest possible value is {b:g}")
+    return d
+
+
+def Val(lo: float | None = None, hi: float | None = None) -> Any:  # noqa: N802 - a type factory
+    """A study value (number or distribution) whose whole support must lie in [lo, hi]."""
+    return Annotated[Distribution, BeforeValidator(partial(_to_dist, lo=lo, hi=hi))]
+
+
+def P(default: float | None, unit: str, source: str = "", description: str = "") -> Any:  # noqa: N802
+    """Field with a documented default; ``None`` = required."""
+    extra = {"unit": unit, "source": source, "description": description}
+    if default is None:
+        return Field(..., json_schema_extra=extra)
+    return Field(default_factory=partial(Fixed, float(default)), json_schema_extra=extra)
+
+
+Share = Val(0.0, 1.0)
+NonNeg = Val(0.0)
+Money = Val(0.0)
+Signed = Val(-1.0, 1.0)
+Year = Val(0.0, 9.0)
+
+
+def _check_shares(shares: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
+    unknown = set(shares) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}")
+    for k, v in shares.items():
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"share {k} = {v:g} must lie in [0, 1]")
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"shares must sum to 1, they sum to {total:.6g}")
+    return shares
+
+
+class Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class StudyInfo(Block):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = ""
+    municipality: str = ""
+    year: int | None = None
+    language: Literal["nl", "en"] = "nl"
+    description: str = ""
+
+
+class Simulation(Block):
+    draws: int = Field(10_000, ge=1)
+    seed: int = Field(20190225, ge=0)
+    sampler: Literal["mc", "lhs"] = "mc"
+    chunk_size: int = Field(65_536, ge=1)
+
+
+class Finance(Block):
+    discount_rate_real: Val(-0.5, 1.0) = P(0.025, "1/yr", f"{S_META} §4 fn 13", "real discount rate")
+    risk_premium: Val(-0.5, 1.0) = P(0.03, "1/yr", f"{S_META} §4 fn 13", "risk premium")
+    combination: Literal["additive", "multiplicative"] = "additive"
+
+
+class TypeShares(Block):
+    families: Share
+    elderly: Share
+    other: Share
+
+
+def _type_values(default: tuple[float, float, float], unit: str, source: str, desc: str) -> Any:
+    extra = {"unit": unit, "source": source, "description": desc}
+    return Field(
+        default_factory=lambda: TypeShares(families=default[0], elderly=default[1], other=default[2]),
+        json_schema_extra=extra,
+    )
+
+
+class Reach(Block):
+    n_households: Val(0.0) = P(None, "households", f"{S_STEEN} §3.1", "households in the approach")
+    share_type: dict[str, FiniteFloat]
+    share_severity: dict[str, dict[str, FiniteFloat]]
+    share_newly_found: Share = P(0.18, "fraction", f"{S_META} App. 2", "newly found households")
+    avg_children_per_family: NonNeg = P(1.6, "children/family", f"{S_META} App. 2")
+    share_debts_mv: TypeShares = _type_values(
+        (0.50, 0.18, 0.80), "fraction of mv households", f"{S_META} App. 2", "problematic debts"
+    )
+    share_no_work_mv: TypeShares = _type_values(
+        (0.80, 1.00, 0.80), "fraction of mv households", f"{S_META} App. 2", "no work"
+    )
+
+    @field_validator("n_households")
+    @classmethod
+    def _positive(cls, d: Distribution) -> Distribution:
+        if d.support[0] <= 0:
+            raise ValueError(f"must be > 0 households; the smallest possible value is {d.support[0]:g}")
+        return d
+
+    @field_validator("share_type")
+    @classmethod
+    def _types(cls, v: dict[str, float]) -> dict[str, float]:
+        _check_shares(v, HOUSEHOLD_TYPES, "household type")
+        missing = set(HOUSEHOLD_TYPES) - set(v)
+        if missing:
+            raise ValueError(f"missing household type(s) {', '.join(sorted(missing))}")
+        return v
+
+    @field_validator("share_severity")
+    @classmethod
+    def _severity(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        unknown = set(v) - set(HOUSEHOLD_TYPES)
+        if unknown:
+            raise ValueError(f"unknown household type {', '.join(sorted(unknown))}")
+        missing = set(HOUSEHOLD_TYPES) - set(v)
+        if missing:
+            raise ValueError(f"missing household type(s) {', '.join(sorted(missing))}")
+        for t, shares in v.items():
+            try:
+                _check_shares(shares, SEVERITIES, "severity class")
+            except ValueError as exc:
+                raise ValueError(f"{t}: {exc}") from None
+        return v
+
+
+def _mix(v: dict[str, float]) -> dict[str, float]:
+    return _check_shares(v, TRAJECTORIES, "trajectory type")
+
+
+def _actors(v: dict[str, float]) -> dict[str, float]:
+    return _check_shares(v, ACTORS, "actor")
+
+
+class TrajectoryLine(Block):
+    new_cases: NonNeg = P(0.0, "trajectories/household", f"{S_STEEN} App. I")
+    existing_cases: NonNeg = P(0.0, "trajectories/household", f"{S_STEEN} App. I")
+    mix: dict[str, FiniteFloat] = Field(default_factory=lambda: {"social_work": 1.0})
+
+    @field_validator("mix")
+    @classmethod
+    def _check_mix(cls, v: dict[str, float]) -> dict[str, float]:
+        return _mix(v)
+
+
+class ExtraCare(TrajectoryLine):
+    mix: dict[str, FiniteFloat] = Field(default_factory=lambda: {"youth_parenting": 0.5, "individual_guidance": 0.5})
+
+
+class Costs(Block):
+    team_fte: NonNeg = P(None, "fte", f"{S_STEEN} §3.1", "team members")
+    cost_per_fte: Money = P(80_700, "€/fte/yr", f"{S_STEEN} §3.2.1", "incl. housing and overhead")
+    other_team_costs: Money = P(0, "€/yr", f"{S_META} App. 2")
+    additional_share: Share = P(0.0, "fraction of team cost", f"{S_META} §3.3.5, App. 2")
+    additional_is_friction: bool = False
+    friction_share: Share = P(0.0, "fraction of team cost", f"{S_META} App. 2")
+    one_off_costs: Money = P(0, "€", f"{S_META} App. 2")
+    funding: dict[str, FiniteFloat] = Field(default_factory=lambda: {"welzijn": 1.0})
+    extra_care: ExtraCare = Field(default_factory=ExtraCare)
+
+    @field_validator("funding")
+    @classmethod
+    def _check_funding(cls, v: dict[str, float]) -> dict[str, float]:
+        return _actors(v)
+
+
+class Tailored(TrajectoryLine):
+    mode: Literal["quantity", "price"] = "quantity"
+    eligible_trajectories: NonNeg = P(0, "trajectories", f"{S_WB} §4.2 fn 11", "price mode")
+    cost_reduction: Share = P(0.10, "fraction of cost per trajectory", f"{S_WB} §4.2", "price mode")
+
+
+class Work(Block):
+    p_to_work: Signed = P(0.0, "fraction of non-working mv adults", f"{S_META} App. 2")
+    start_year: Year = P(1, "year", "model-spec §7.3.7 [INFERENCE]")
+    benefit_years: Val(0.0, 10.0) = P(3, "years", f"{S_WB} §4.2")
+
+
+class Debt(Block):
+    p_stable: Signed = P(0.0, "fraction of households with debts", f"{S_WB} §4.2")
+
+
+class School(Block):
+    p_dropout_reduction: Signed = P(0.0, "fraction of children", f"{S_META} App. 2")
+    rediscount: bool = True
+
+
+class VolumeChange(Block):
+    change: Signed = P(0.0, "signed fraction (negative = fewer)", f"{S_META} App. 2")
+    base_volume: NonNeg = P(0.0, "per year", "not in the documents (model-spec §8.13)")
+
+
+class Referrals(VolumeChange):
+    actors: dict[str, FiniteFloat] = Field(default_factory=lambda: {"zvw": 1.0})
+
+    @field_validator("actors")
+    @classmethod
+    def _check_actors(cls, v: dict[str, float]) -> dict[str, float]:
+        return _actors(v)
+
+
+class EscalationRates(Block):
+    families: Share = P(0.0, "fraction of households", f"{S_STEEN} §4.2")
+    elderly: Share = P(0.0, "fraction of households", f"{S_STEEN} §4.2")
+    other: Share = P(0.0, "fraction of households", f"{S_STEEN} §4.2")
+
+
+class Escalation(Block):
+    rate: EscalationRates = Field(default_factory=EscalationRates)
+    start_year: Year = P(1, "year", f"{S_META} §4.4")
+    duration_years: Val(0.0, 10.0) = P(1.5, "years", "model-spec §6.13 [INFERENCE, calibrated]")
+    attribution: Share = P(1.0, "fraction", f"{S_META} Table 4.7 (apply 0.5 to gross rates only)")
+    relapse: Share = P(0.0, "fraction", f"{S_META} Table 4.7 (apply 0.2 to gross rates only)")
+
+
+class QualityOfLife(Block):
+    qalys: Val(0.0) = P(0.0, "QALY", f"{S_STEEN} §4.1.2")
+
+
+class Nuisance(Block):
+    households: NonNeg = P(0.0, "households", "not in the documents")
+    actor: Literal[ACTORS] = "households"  # type: ignore[valid-type]
+
+
+class Effects(Block):
+    substitution: TrajectoryLine = Field(default_factory=TrajectoryLine)
+    tailored: Tailored = Field(default_factory=Tailored)
+    work: Work = Field(default_factory=Work)
+    debt: Debt = Field(default_factory=Debt)
+    school: School = Field(default_factory=School)
+    consults: VolumeChange = Field(default_factory=VolumeChange)
+    referrals: Referrals = Field(default_factory=Referrals)
+    escalation: Escalation = Field(default_factory=Escalation)
+    quality_of_life: QualityOfLife = Field(default_factory=QualityOfLife)
+    nuisance: Nuisance = Field(default_factory=Nuisance)
+
+
+class TrajectoryPrices(Block):
+    debt_help: Money = P(0, "€/trajectory", "not published (model-spec §6.14–6.16): calibrate")
+    reintegration: Money = P(0, "€/trajectory", "not published: calibrate")
+    day_care: Money = P(0, "€/trajectory", "not published: calibrate")
+    social_work: Money = P(0, "€/trajectory", "not published: calibrate")
+    household_help: Money = P(0, "€/trajectory", "not published: calibrate")
+    individual_guidance: Money = P(0, "€/trajectory", "not published: calibrate")
+    youth_parenting: Money = P(0, "€/trajectory", "not published: calibrate")
+    youth_mental_health: Money = P(0, "€/trajectory", "not published: calibrate")
+    mental_health: Money = P(0, "€/trajectory", "not published: calibrate")
+
+
+class Prices(Block):
+    trajectory: TrajectoryPrices = Field(default_factory=TrajectoryPrices)
+    average_trajectory: Money = P(0, "€/trajectory", "not published (price mode of 'more tailored')")
+    qaly_value: Money = P(50_000, "€/QALY", f"{S_STEEN} §4.1.2 fn 10; {S_META} §4.3.4 fn 21")
+    care_profile_factor: Val(0.0) = P(1.0, "× profile", "multiplier on the care-consumption profile")
+    care_profile: dict[str, dict[str, list[FiniteFloat]]] | None = None
+    assistance_saving: Money = P(16_800, "€/person/yr", f"{S_WB} §4.2 fn 13; {S_META} §4.3.2")
+    income_gain: Money = P(0, "€/person/yr", f"{S_META} §4.3.2 (qualitative only)")
+    debt_saving: Money = P(0, "€/household", "not in the documents")
+    school_qualification: Money = P(70_000, "€/youth (lifetime NPV)", f"{S_WB} §4.2")
+    first_line_consult: Money = P(0, "€/consult", "not in the documents")
+    second_line_referral: Money = P(0, "€/referral", "not in the documents")
+    nuisance_per_household: Money = P(0, "€/household", "not in the documents")
+
+    @field_validator("care_profile")
+    @classmethod
+    def _profile(cls, v: dict[str, dict[str, list[float]]] | None) -> Any:
+        if v is None:
+            return v
+        if set(v) != set(HOUSEHOLD_TYPES):
+            raise ValueError(f"needs exactly the household types {', '.join(HOUSEHOLD_TYPES)}")
+        for t, rows in v.items():
+            if set(rows) != set(SEVERITIES):
+                raise ValueError(f"{t}: needs exactly the severity classes {', '.join(SEVERITIES)}")
+            for s, row in rows.items():
+                if len(row) != 6:
+                    raise ValueError(f"{t}.{s}: needs 6 amounts (wi, wmo, welzijn, jeugd, zvw, rijk)")
+        return v
+
+
+_TIMED = (
+    "null_situation",
+    "additional",
+    "friction",
+    "extra_care",
+    "new_for_old",
+    "tailored",
+    "substitution",
+    "consults",
+    "referrals",
+    "debt",
+    "quality_of_life",
+    "children",
+)
+
+
+class Timing(Block):
+    """Optional per-line timing weights over years 0..9 (model-spec §7.3.7)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lines: dict[str, list[FiniteFloat]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "lines" not in data:
+            return {"lines": data}
+        return data
+
+    @field_validator("lines")
+    @classmethod
+    def _check(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        for k, w in v.items():
+            if k not in _TIMED:
+                raise ValueError(f"unknown line {k!r}; choose from {', '.join(_TIMED)}")
+            if len(w) != 10:
+                raise ValueError(f"{k}: needs 10 weights (years 0..9), got {len(w)}")
+            if any(x < 0 for x in w):
+                raise ValueError(f"{k}: weights must be >= 0")
+        return v
+
+
+class Scenario(Block):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = ""
+    description: str = ""
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class StudyModel(Block):
+    """The whole study file."""
+
+    study: StudyInfo
+    simulation: Simulation = Field(default_factory=Simulation)
+    finance: Finance = Field(default_factory=Finance)
+    reach: Reach
+    costs: Costs
+    effects: Effects = Field(default_factory=Effects)
+    prices: Prices = Field(default_factory=Prices)
+    timing: Timing = Field(default_factory=Timing)
+    scenarios: list[Scenario] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_scenarios(self) -> StudyModel:
+        names = [s.name for s in self.scenarios]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"duplicate scenario name(s): {', '.join(sorted(dup))}")
+        return self
