@@ -83,3 +83,9 @@ class TestGenericModels:
     def test_bad_arguments(self):
         with pytest.raises(ValueError, match="draws must be >= 1"):
             run(ishigami, ISHIGAMI, draws=0, seed=1)
+
+
+def test_any_draw_range_can_be_computed_alone():
+    whole = run(ishigami, ISHIGAMI, draws=BLOCK + 500, seed=21, chunk_size=7_000).outputs["y"]
+    part = run(ishigami, ISHIGAMI, draws=1_000, start=BLOCK - 500, seed=21).outputs["y"]
+    assert_array_equal(part, whole[BLOCK - 500 : BLOCK + 500])

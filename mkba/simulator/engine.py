@@ -100,6 +100,7 @@ def run(
     *,
     draws: int,
     seed: int,
+    start: int = 0,
     sampler: Sampler = "mc",
     chunk_size: int = BLOCK,
     reduce: Reducer | None = None,
@@ -107,10 +108,13 @@ def run(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Run ``draws`` scenarios in chunks; memory holds one chunk of model outputs per thread plus
-    the (reduced) per-draw results. ``reduce`` maps a chunk's model outputs to what is stored."""
+    """Run draws ``start .. start + draws`` in chunks; memory holds one chunk of model outputs per
+    thread plus the (reduced) per-draw results. ``reduce`` maps a chunk's model outputs to what is
+    stored. Any range can be computed alone: draw ``i`` is the same in every run with this seed."""
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
+    if start < 0:
+        raise ValueError(f"start must be >= 0, got {start}")
     if chunk_size < 1:
         raise ValueError(f"chunk size must be >= 1, got {chunk_size}")
     names = params.uncertain
@@ -118,26 +122,26 @@ def run(
     kept: dict[str, NDArray[np.float64]] = {}
 
     def work(span: tuple[int, int]) -> tuple[tuple[int, int], dict[str, NDArray], dict[str, NDArray]]:
-        start, stop = span
-        u = uniforms(names, start, stop, seed=seed, sampler=sampler)
-        inputs = params.inputs_from_uniforms(u, stop - start)
+        lo, hi = span
+        u = uniforms(names, start + lo, start + hi, seed=seed, sampler=sampler)
+        inputs = params.inputs_from_uniforms(u, hi - lo)
         out = dict(model(inputs))
         if reduce is not None:
             out = dict(reduce(out))
         return span, out, ({n: inputs[n] for n in names} if keep_inputs else {})
 
     def collect(span: tuple[int, int], out: Mapping[str, NDArray], inp: Mapping[str, NDArray]) -> None:
-        start, stop = span
+        lo, hi = span  # positions within this run
         for k, v in out.items():
             if k not in store:
                 store[k] = np.empty((draws, *v.shape[1:]), dtype=v.dtype)
-            store[k][start:stop] = v
+            store[k][lo:hi] = v
         for k, v in inp.items():
             if k not in kept:
                 kept[k] = np.empty(draws)
-            kept[k][start:stop] = v
+            kept[k][lo:hi] = v
         if progress is not None:
-            progress(stop - start)
+            progress(hi - lo)
 
     spans = _chunks(draws, chunk_size)
     nthreads = min(workers or os.cpu_count() or 1, len(spans))
