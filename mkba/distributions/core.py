@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 __all__ = [
     "Distribution",
@@ -30,10 +30,10 @@ __all__ = [
     "DistributionError",
 ]
 
-# Grid of the tabulated beta inverse CDF (see _BetaTable). 2**15 intervals keep the interpolation error
-# below ~1e-7 of the range for every PERT shape (alpha, beta in [1, 5] for lambda = 4), while
-# scipy's exact betaincinv costs ~3 s per million values: too slow for millions of draws.
-_BETA_GRID = 2**15
+# Grid of the tabulated beta inverse CDF (see _BetaTable): scipy's exact betaincinv costs ~3 s per
+# million values, too slow for millions of draws.
+_BETA_GRID = 2**12
+_BETA_TAIL = 8  # cells at each end evaluated exactly (0.4 % of draws)
 
 
 class DistributionError(ValueError):
@@ -217,7 +217,7 @@ class Triangular(Distribution):
         fc = (c - a) / (b - a)
         left = a + np.sqrt(u * (b - a) * (c - a))
         right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
-        return np.where(u < fc, left, right)
+        return np.clip(np.where(u < fc, left, right), a, b)  # rounding can step past a bound
 
     @property
     def mean(self) -> float:
@@ -236,25 +236,55 @@ class Triangular(Distribution):
 
 
 class _BetaTable:
-    """Tabulated inverse of the regularised incomplete beta function for one (alpha, beta).
+    """Fast inverse of the regularised incomplete beta function for one (alpha, beta).
 
-    The CDF is evaluated exactly on a fine x grid (cheap); ``ppf`` interpolates it linearly.
+    Cubic Hermite interpolation on a uniform grid in u, with exact node values (``betaincinv``) and
+    exact slopes dx/du = 1 / pdf(x); the first and last few cells, where the inverse can be singular,
+    are computed exactly. The error is below 2e-7 of the range for any shape (tests compare with
+    scipy); the cost is a handful of array operations instead of ~3 µs per value for ``betaincinv``.
     """
 
     def __init__(self, a: float, b: float) -> None:
-        x = np.linspace(0.0, 1.0, _BETA_GRID + 1)
-        # Cluster nodes towards the ends, where the inverse is steepest.
-        x = 0.5 - 0.5 * np.cos(np.pi * x)
-        cdf = special.betainc(a, b, x)
-        # Drop flat stretches (cdf equal in floating point) so interp has strictly increasing xp.
-        keep = np.concatenate(([True], np.diff(cdf) > 0))
-        self.cdf = cdf[keep]
-        self.x = x[keep]
-        self.cdf[-1] = 1.0
-        self.x[-1] = 1.0
+        self.a, self.b = a, b
+        u = np.linspace(0.0, 1.0, _BETA_GRID + 1)
+        x = special.betaincinv(a, b, u)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            log_pdf = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b)
+            slope = np.exp(-log_pdf) / _BETA_GRID  # dx/du scaled to one cell
+        self.x = x
+        self.slope = np.where(np.isfinite(slope), slope, 0.0)  # tail cells never use these
 
     def __call__(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.interp(u, self.cdf, self.x)
+        n = _BETA_GRID
+        s = u * n
+        i = np.minimum(s.astype(np.intp), n - 1)
+        t = s - i
+        x0, x1 = self.x[i], self.x[i + 1]
+        d0, d1 = self.slope[i], self.slope[i + 1]
+        t2 = t * t
+        t3 = t2 * t
+        out = (2 * t3 - 3 * t2 + 1) * x0 + (t3 - 2 * t2 + t) * d0 + (3 * t2 - 2 * t3) * x1 + (t3 - t2) * d1
+        tail = (i < _BETA_TAIL) | (i >= n - _BETA_TAIL)
+        if tail.any():
+            out[tail] = self.exact(u[tail])
+        return out
+
+    def exact(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+        x = special.betaincinv(self.a, self.b, u)
+        bad = np.isnan(x)
+        if bad.any():  # scipy gives NaN for u below ~1e-160; use the leading term of the series there
+            ub = u[bad]
+            lo = np.exp((np.log(np.maximum(ub, 1e-300)) + np.log(self.a) + special.betaln(self.a, self.b)) / self.a)
+            hi = 1 - np.exp((np.log(np.maximum(1 - ub, 1e-300)) + np.log(self.b) + special.betaln(self.a, self.b))
+                            / self.b)
+            x[bad] = np.clip(np.where(ub < 0.5, lo, hi), 0.0, 1.0)
+        return x
+
+
+@lru_cache(maxsize=256)
+def _beta_table(a: float, b: float) -> _BetaTable:
+    # Shared by every distribution with this shape (e.g. all symmetric ±30 % PERTs are Beta(3, 3)).
+    return _BetaTable(a, b)
 
 
 @dataclass(frozen=True)
@@ -297,9 +327,9 @@ class Beta(Distribution):
         k = m * (1 - m) / (s * s) - 1
         return cls(alpha=m * k, beta=(1 - m) * k, min=lo, max=hi, base_value=base_value)
 
-    @cached_property
+    @property
     def _table(self) -> _BetaTable:
-        return _BetaTable(float(self.alpha), float(self.beta))
+        return _beta_table(float(self.alpha), float(self.beta))
 
     def _ppf(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         return self.min + (self.max - self.min) * self._table(u)
@@ -399,15 +429,10 @@ class Normal(Distribution):
         lo = None if self.min is None else _finite("min", self.min)
         hi = None if self.max is None else _finite("max", self.max)
         _check_bounds(lo, hi)
-        if self._frozen.cdf(hi if hi is not None else math.inf) - self._frozen.cdf(
-            lo if lo is not None else -math.inf
-        ) < 1e-12:
+        plo, phi = self._p
+        if phi - plo < 1e-12:
             raise DistributionError("the truncation interval holds no probability mass")
         _check_base(self)
-
-    @property
-    def _frozen(self) -> Any:
-        return stats.norm(self.mu, self.sd)
 
     @cached_property
     def _p(self) -> tuple[float, float]:
@@ -425,9 +450,12 @@ class Normal(Distribution):
     def mean(self) -> float:
         if self.min is None and self.max is None:
             return float(self.mu)
-        a = -np.inf if self.min is None else (self.min - self.mu) / self.sd
-        b = np.inf if self.max is None else (self.max - self.mu) / self.sd
-        return float(stats.truncnorm(a, b, loc=self.mu, scale=self.sd).mean())
+        # E[X | a < Z < b] = mu + sd (φ(a) − φ(b)) / (Φ(b) − Φ(a)), Z standardised
+        a = -math.inf if self.min is None else (self.min - self.mu) / self.sd
+        b = math.inf if self.max is None else (self.max - self.mu) / self.sd
+        pdf = lambda z: 0.0 if math.isinf(z) else math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)  # noqa: E731
+        plo, phi = self._p
+        return float(self.mu + self.sd * (pdf(a) - pdf(b)) / (phi - plo))
 
     @property
     def support(self) -> tuple[float, float]:

@@ -74,66 +74,86 @@ class ModelOptions:
 
 
 def block_weights(start: Array, duration: Array) -> Array:
-    """(n, year) weights: the overlap of year y = [y, y+1) with [start, start + duration).
+    """(year, n) weights: the overlap of year y = [y, y+1) with [start, start + duration).
 
     A duration of 1.5 from year 1 gives weight 1 in year 1 and 0.5 in year 2 (model-spec §7.3.5)."""
-    y = np.arange(NY, dtype=float)
-    s = np.asarray(start, dtype=float)[:, None]
-    e = s + np.asarray(duration, dtype=float)[:, None]
+    y = np.arange(NY, dtype=float)[:, None]
+    s = np.asarray(start, dtype=float)[None, :]
+    e = s + np.asarray(duration, dtype=float)[None, :]
     return np.clip(np.minimum(e, y + 1) - np.maximum(s, y), 0.0, 1.0)
 
 
 _AIDX = {a: i for i, a in enumerate(ACTORS)}
 _IIDX = {it: i for i, it in enumerate(ITEMS)}
-_DOMAIN_ACTOR = np.array([_AIDX[d] for d in ("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk")])
+_PROFILE_DOMAINS = ("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk")
 _MUNI = np.array([_AIDX[a] for a in MUNICIPAL_ACTORS])
-_COST = np.array([ITEM_KIND[i] == "cost" for i in ITEMS])
-_IMMAT = np.array([ITEM_KIND[i] == "immaterial" for i in ITEMS])
+_COST = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "cost"])
+_BENEFIT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] != "cost"])
+_IMMAT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "immaterial"])
 
 
 class MkbaModel:
     """Callable model ``inputs → outputs`` for one study's options (see :class:`ModelOptions`).
 
-    Outputs per draw: ``npv`` (draw, item, actor), ``cashflow`` (draw, item, year, undiscounted),
-    ``costs``, ``benefits``, ``immaterial``, ``saldo``, ``bc_social``, ``bc_financial``,
-    ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``.
+    Outputs per draw: ``npv`` (draw, item, actor), ``line`` (draw, item), ``cashflow`` (draw, item,
+    year, undiscounted), ``costs``, ``benefits``, ``immaterial``, ``saldo``, ``bc_social``,
+    ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``.
+
+    Internally the draw axis is last (contiguous), so every operation is a fast row operation and every
+    reduction over items or actors adds whole rows in a fixed order; the draw-first outputs are views.
     """
 
-    def __init__(self, options: ModelOptions | None = None) -> None:
+    def __init__(self, options: ModelOptions | None = None, *, detail: bool = True) -> None:
         self.options = options or ModelOptions()
+        self.detail = detail  # False: skip the npv cube and cash flows (per-draw lines and totals only)
         self._profile_delta = np.diff(self.options.profile(), axis=1)  # (type, step, domain)
+        self._timing = {k: np.asarray(v, dtype=float) for k, v in self.options.timing.items()}
 
     def __call__(self, x: Mapping[str, Array], /) -> dict[str, Array]:
         o = self.options
         n = len(x["reach.n_households"])
-        amount = np.zeros((n, len(ITEMS), len(ACTORS)))  # annual amount per line and actor
-        timing = np.zeros((n, len(ITEMS), NY))  # timing weights per line
-        dfac = np.ones((n, len(ITEMS)))  # discounted timing Σ_y w_y DF_y per line
+        # Only the few non-zero (line, actor) and (line, year) cells are kept, as contiguous rows.
+        npv: dict[tuple[int, int], Array] = {}  # discounted amount per line and actor
+        cash: dict[tuple[int, int], Array] = {}  # undiscounted cash flow per line and year
+
+        def add(cells: dict[tuple[int, int], Array], key: tuple[int, int], v: Array) -> None:
+            cells[key] = cells[key] + v if key in cells else v
 
         r_real, r_prem = x["finance.discount_rate_real"], x["finance.risk_premium"]
         rate = r_real + r_prem if o.discount_combination == "additive" else (1 + r_real) * (1 + r_prem) - 1
-        df = (1.0 + rate)[:, None] ** -np.arange(NY, dtype=float)  # (n, year)
+        df = (1.0 + rate)[None, :] ** -np.arange(NY, dtype=float)[:, None]  # (year, n)
 
-        def put(item: str, per_actor: Mapping[str, Array] | Array, w: Array | tuple[float, ...]) -> None:
+        def discounted(w: Array) -> Array:
+            """Σ_y w_y DF_y per draw, for a fixed (year,) or a per-draw (year, n) timing."""
+            if w.ndim == 1:
+                out = np.zeros(n)
+                for y in np.flatnonzero(w):
+                    out += w[y] * df[y]
+                return out
+            return (w * df).sum(axis=0)
+
+        def put(item: str, per_actor: Mapping[str, Array], w: Array, *, discount: bool = True) -> None:
             i = _IIDX[item]
-            if isinstance(per_actor, Mapping):
-                for a, v in per_actor.items():
-                    amount[:, i, _AIDX[a]] += v
-            else:
-                amount[:, i, :] += per_actor
-            w = np.broadcast_to(np.asarray(w, dtype=float), (n, NY))
-            timing[:, i, :] = w
-            dfac[:, i] = (w * df).sum(axis=1)
+            d = discounted(w) if discount else 1.0
+            for a, v in per_actor.items():
+                add(npv, (i, _AIDX[a]), v * d)
+            if not self.detail:
+                return
+            total = sum(per_actor.values())
+            for y in (np.flatnonzero(w) if w.ndim == 1 else range(NY)):
+                add(cash, (i, y), total * w[y])
+
+        t = self._timing
 
         # --- A. reach (§7.3.1) ---
         nh = x["reach.n_households"]
-        n_hh = np.empty((n, len(HOUSEHOLD_TYPES), len(SEVERITIES)))
-        for ti, t in enumerate(HOUSEHOLD_TYPES):
-            for si, s in enumerate(SEVERITIES):
-                n_hh[:, ti, si] = nh * x[f"reach.share_type.{t}"] * x[f"reach.share_severity.{t}.{s}"]
+        n_hh = [
+            [nh * x[f"reach.share_type.{ty}"] * x[f"reach.share_severity.{ty}.{sv}"] for sv in SEVERITIES]
+            for ty in HOUSEHOLD_TYPES
+        ]
         n_new = nh * x["reach.share_newly_found"]
         n_existing = nh - n_new
-        n_mv = n_hh[:, :, 1] + n_hh[:, :, 2]
+        n_mv = [row[1] + row[2] for row in n_hh]
 
         # --- B. costs (§7.3.2) ---
         team_cost = x["costs.team_fte"] * x["costs.cost_per_fte"] + x["costs.other_team_costs"]
@@ -143,9 +163,9 @@ class MkbaModel:
         if o.additional_is_friction:
             friction = friction + additional
         else:
-            put("additional", {a: additional * s for a, s in o.funding.items()}, o.timing["additional"])
-        put("null_situation", {a: cost_null * s for a, s in o.funding.items()}, o.timing["null_situation"])
-        put("friction", {a: friction * s for a, s in o.funding.items()}, o.timing["friction"])
+            put("additional", {a: additional * sh for a, sh in o.funding.items()}, t["additional"])
+        put("null_situation", {a: cost_null * sh for a, sh in o.funding.items()}, t["null_situation"])
+        put("friction", {a: friction * sh for a, sh in o.funding.items()}, t["friction"])
 
         # --- trajectories (§7.3.3): count × Σ_k mix_k price_k, split by the budget that pays type k ---
         def by_actor(count: Array, mix: Mapping[str, float]) -> dict[str, Array]:
@@ -157,12 +177,12 @@ class MkbaModel:
             return out
 
         extra = n_new * x["costs.extra_care.new_cases"] + n_existing * x["costs.extra_care.existing_cases"]
-        put("extra_care", by_actor(extra, o.mix_extra_care), o.timing["extra_care"])
+        put("extra_care", by_actor(extra, o.mix_extra_care), t["extra_care"])
         subst = n_new * x["effects.substitution.new_cases"] + n_existing * x["effects.substitution.existing_cases"]
-        put("substitution", by_actor(subst, o.mix_substitution), o.timing["substitution"])
+        put("substitution", by_actor(subst, o.mix_substitution), t["substitution"])
         if o.tailored_mode == "quantity":
             tail = n_new * x["effects.tailored.new_cases"] + n_existing * x["effects.tailored.existing_cases"]
-            put("tailored", by_actor(tail, o.mix_tailored), o.timing["tailored"])
+            put("tailored", by_actor(tail, o.mix_tailored), t["tailored"])
         else:  # price mode (West Betuwe): eligible trajectories × cost reduction × average cost
             saving = (
                 x["effects.tailored.eligible_trajectories"]
@@ -172,72 +192,88 @@ class MkbaModel:
             split: dict[str, Array] = {}
             for k, share in o.mix_tailored.items():
                 a = TRAJECTORY_ACTOR[k]
-                split[a] = split.get(a, 0.0) + saving * share
-            put("tailored", split, o.timing["tailored"])
-        put("new_for_old", {a: cost_null * s for a, s in o.funding.items()}, o.timing["new_for_old"])
+                split[a] = split[a] + saving * share if a in split else saving * share
+            put("tailored", split, t["tailored"])
+        put("new_for_old", {a: cost_null * sh for a, sh in o.funding.items()}, t["new_for_old"])
 
-        # --- effectiveness (§7.3.4): work, debts, consults, referrals, one line with several timings ---
-        no_work = sum(n_mv[:, ti] * x[f"reach.share_no_work_mv.{t}"] for ti, t in enumerate(HOUSEHOLD_TYPES))
+        # --- effectiveness (§7.3.4): work, debts, consults, referrals: one line, several timings ---
+        no_work = sum(n_mv[ti] * x[f"reach.share_no_work_mv.{ty}"] for ti, ty in enumerate(HOUSEHOLD_TYPES))
         to_work = no_work * x["effects.work.p_to_work"]
         w_work = block_weights(x["effects.work.start_year"], x["effects.work.benefit_years"])
-        debts = sum(n_mv[:, ti] * x[f"reach.share_debts_mv.{t}"] for ti, t in enumerate(HOUSEHOLD_TYPES))
+        debts = sum(n_mv[ti] * x[f"reach.share_debts_mv.{ty}"] for ti, ty in enumerate(HOUSEHOLD_TYPES))
         stable = debts * x["effects.debt.p_stable"]
-        parts = [  # (actor, annual amount, timing)
-            ("wi", to_work * x["prices.assistance_saving"], w_work),
-            ("households", to_work * x["prices.income_gain"], w_work),
-            ("wi", stable * x["prices.debt_saving"], np.asarray(o.timing["debt"], float)),
-            ("zvw", -x["effects.consults.change"] * x["effects.consults.base_volume"] * x["prices.first_line_consult"],
-             np.asarray(o.timing["consults"], float)),
-        ]
+        put("effectiveness", {"wi": to_work * x["prices.assistance_saving"],
+                              "households": to_work * x["prices.income_gain"]}, w_work)
+        put("effectiveness", {"wi": stable * x["prices.debt_saving"]}, t["debt"])
+        consults = -x["effects.consults.change"] * x["effects.consults.base_volume"] * x["prices.first_line_consult"]
+        put("effectiveness", {"zvw": consults}, t["consults"])
         ref = -x["effects.referrals.change"] * x["effects.referrals.base_volume"] * x["prices.second_line_referral"]
-        for a, s in o.referral_actors.items():
-            parts.append((a, ref * s, np.asarray(o.timing["referrals"], float)))
-        ie = _IIDX["effectiveness"]
-        for a, v, w in parts:
-            w = np.broadcast_to(w, (n, NY))
-            amount[:, ie, _AIDX[a]] += v * (w * df).sum(axis=1)  # stored already discounted
-            timing[:, ie, :] += v[:, None] * w  # cash per year, added below as absolute amounts
-        dfac[:, ie] = 1.0
+        put("effectiveness", {a: ref * sh for a, sh in o.referral_actors.items()}, t["referrals"])
 
         # --- prevented escalation (§7.3.5): a one-class step up the profile, per type and class ---
         delta = self._profile_delta  # (type, step, domain)
-        esc_dom = np.zeros((n, delta.shape[2]))
-        for ti, t in enumerate(HOUSEHOLD_TYPES):
-            rate_t = x[f"effects.escalation.rate.{t}"]
+        esc = {d: np.zeros(n) for d in _PROFILE_DOMAINS}
+        for ti, ty in enumerate(HOUSEHOLD_TYPES):
+            rate_t = x[f"effects.escalation.rate.{ty}"]
             for si in range(delta.shape[1]):
-                hh = n_hh[:, ti, si] * rate_t
-                for di in range(delta.shape[2]):
+                hh = n_hh[ti][si] * rate_t
+                for di, d in enumerate(_PROFILE_DOMAINS):
                     if delta[ti, si, di] != 0.0:
-                        esc_dom[:, di] += hh * delta[ti, si, di]
-        net = x["effects.escalation.attribution"] * (1.0 - x["effects.escalation.relapse"]) * x["prices.care_profile_factor"]
+                        esc[d] += hh * delta[ti, si, di]
+        net = (
+            x["effects.escalation.attribution"]
+            * (1.0 - x["effects.escalation.relapse"])
+            * x["prices.care_profile_factor"]
+        )
         w_esc = block_weights(x["effects.escalation.start_year"], x["effects.escalation.duration_years"])
-        put("escalation", {d: esc_dom[:, di] * net for di, d in enumerate(("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk"))}, w_esc)
+        put("escalation", {d: v * net for d, v in esc.items()}, w_esc)
 
         # --- immaterial (§7.3.6) ---
-        youths = nh * x["reach.share_type.families"] * x["reach.avg_children_per_family"] * x["effects.school.p_dropout_reduction"]
-        put("children", {o.children_actor: youths * x["prices.school_qualification"]}, o.timing["children"])
-        if not o.children_rediscount:  # the €70,000 is already a lifetime NPV: count it at face value
-            dfac[:, _IIDX["children"]] = 1.0
+        youths = (
+            nh
+            * x["reach.share_type.families"]
+            * x["reach.avg_children_per_family"]
+            * x["effects.school.p_dropout_reduction"]
+        )
+        # The €70,000 is already a lifetime NPV: rediscount = false counts it at face value.
+        put("children", {o.children_actor: youths * x["prices.school_qualification"]}, t["children"],
+            discount=o.children_rediscount)
         put("quality_of_life", {"households": x["effects.quality_of_life.qalys"] * x["prices.qaly_value"]},
-            o.timing["quality_of_life"])
-        put("nuisance", {o.nuisance_actor: x["effects.nuisance.households"] * x["prices.nuisance_per_household"]}, w_esc)
+            t["quality_of_life"])
+        put("nuisance", {o.nuisance_actor: x["effects.nuisance.households"] * x["prices.nuisance_per_household"]},
+            w_esc)
 
-        # --- NPV, cash flows, totals and ratios (§7.3.7–7.3.8) ---
-        npv = amount * dfac[:, :, None]
-        cash = amount.sum(axis=2)[:, :, None] * timing
-        cash[:, ie, :] = timing[:, ie, :]
-        return {"npv": npv, "cashflow": cash, **totals(npv)}
+        # --- totals and ratios (§7.3.8): sums over actors in a fixed order, so bit-reproducible ---
+        zero = np.zeros(n)
+        line = np.stack([_ordered_sum([npv[i, a] for a in range(len(ACTORS)) if (i, a) in npv], zero)
+                         for i in range(len(ITEMS))])
+        muni = np.stack([_ordered_sum([npv[i, a] for a in _MUNI if (i, a) in npv], zero)
+                         for i in range(len(ITEMS))])
+        out = {"line": line.T, **_totals(line, muni)}
+        if self.detail:
+            cube = np.zeros((n, len(ITEMS), len(ACTORS)))
+            for (i, a), v in npv.items():
+                cube[:, i, a] = v
+            flows = np.zeros((n, len(ITEMS), NY))
+            for (i, y), v in cash.items():
+                flows[:, i, y] = v
+            out["npv"], out["cashflow"] = cube, flows
+        return out
 
 
-def totals(npv: Array) -> dict[str, Array]:
-    """Totals and the three ratios of model-spec §6.2–6.4 from npv (draw, item, actor)."""
-    per_item = npv.sum(axis=2)
-    costs = per_item[:, _COST].sum(axis=1)
-    benefits = per_item[:, ~_COST].sum(axis=1)
-    immaterial = per_item[:, _IMMAT].sum(axis=1)
-    muni = npv[:, :, _MUNI].sum(axis=2)
-    m_costs = muni[:, _COST].sum(axis=1)
-    m_benefits = muni[:, ~_COST].sum(axis=1)
+def _ordered_sum(rows: list[Array], zero: Array) -> Array:
+    out = zero
+    for r in rows:
+        out = out + r
+    return out
+
+
+def _totals(line: Array, muni: Array) -> dict[str, Array]:
+    costs = line[_COST].sum(axis=0)
+    benefits = line[_BENEFIT].sum(axis=0)
+    immaterial = line[_IMMAT].sum(axis=0)
+    m_costs = muni[_COST].sum(axis=0)
+    m_benefits = muni[_BENEFIT].sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "costs": costs,
@@ -250,3 +286,9 @@ def totals(npv: Array) -> dict[str, Array]:
             "municipal_benefits": m_benefits,
             "bc_municipal": np.where(m_costs > 0, m_benefits / np.where(m_costs > 0, m_costs, 1.0), np.nan),
         }
+
+
+def totals(npv: Array) -> dict[str, Array]:
+    """Totals and the three ratios of model-spec §6.2–6.4 from npv (draw, item, actor)."""
+    v = np.moveaxis(np.asarray(npv, dtype=float), 0, -1)
+    return _totals(v.sum(axis=1), v[:, _MUNI].sum(axis=1))

@@ -86,6 +86,6 @@ class ParameterSet(Mapping[str, Parameter]):
         for name, p in self._params.items():
             if name in uniforms:
                 out[name] = p.dist.ppf(uniforms[name])
-            else:
-                out[name] = np.full(n, p.base)
+            else:  # a read-only zero-stride view: no memory traffic for the many fixed inputs
+                out[name] = np.broadcast_to(np.float64(p.base), (n,))
         return out

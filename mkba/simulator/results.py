@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from .. import __version__
 from ..distributions import to_spec
 from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
-from .engine import BLOCK, Sampler, run
+from .engine import BLOCK, RunResult, Sampler, run
+from .model import MkbaModel
 from .study import Study
 
 __all__ = ["simulate", "base_case", "write_netcdf", "atomic_write", "TOTALS", "Store"]
@@ -41,7 +42,7 @@ def _reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]
         # Per-draw totals stay float64; lines are kept as float32 (±0.1 € at € millions) so that
         # 10 million draws fit in memory. The actor cube is reduced to sums and counts.
         kept = {k: out[k] for k in (*TOTALS, *_EXTRA_TOTALS)}
-        kept["line"] = out["npv"].sum(axis=2).astype(np.float32)
+        kept["line"] = out["line"].astype(np.float32)
         return kept
 
     return full if store == "full" else lean
@@ -57,8 +58,13 @@ def simulate(
     store: Store = "auto",
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    result: RunResult | None = None,
 ) -> xr.Dataset:
-    """Monte Carlo run of a study → xarray Dataset (dims draw, item, actor, year)."""
+    """Monte Carlo run of a study → xarray Dataset (dims draw, item, actor, year).
+
+    ``result``: per-draw outputs already computed for exactly these arguments (as ``run`` returns them
+    with this store mode's model, reducer and inputs); the Dataset is then assembled without running
+    the engine again (used by ``convergence.converge``)."""
     sim = study.spec.simulation
     draws = sim.draws if draws is None else draws
     seed = sim.seed if seed is None else seed
@@ -66,8 +72,11 @@ def simulate(
     chunk_size = sim.chunk_size if chunk_size is None else chunk_size
     mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
     params = study.parameters
-    res = run(
-        study.model,
+    if result is not None and (result.draws != draws or result.seed != seed or result.sampler != sampler):
+        raise ValueError(f"result has draws={result.draws}, seed={result.seed}, sampler={result.sampler!r}; "
+                         f"expected {draws}, {seed}, {sampler!r}")
+    res = result if result is not None else run(
+        MkbaModel(study.options, detail=(mode == "full")),
         params,
         draws=draws,
         seed=seed,
@@ -94,7 +103,7 @@ def simulate(
     if mode == "full":
         data["npv"] = (("draw", "item", "actor"), out["npv"])
         data["cashflow"] = (("draw", "item", "year"), out["cashflow"])
-        data["line"] = (("draw", "item"), out["npv"].sum(axis=2))
+        data["line"] = (("draw", "item"), out["line"])
         if res.inputs:
             names = list(res.inputs)
             data["inputs"] = (("draw", "input"), np.column_stack([res.inputs[n] for n in names]))
@@ -156,7 +165,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def write_netcdf(ds: xr.Dataset, path: Path) -> None:
-    """NetCDF4 (h5netcdf) with compression of the per-draw variables."""
-    enc = {v: {"compression": "gzip", "compression_opts": 1} for v in ds.data_vars if "draw" in ds[v].dims}
+def write_netcdf(ds: xr.Dataset, path: Path, *, compress: bool = False) -> None:
+    """NetCDF4 (h5netcdf). Uncompressed by default: gzip costs ~5 s per million draws, several times
+    the simulation itself; ``compress=True`` trades that time for a ~3× smaller file."""
+    enc = {}
+    if compress:
+        enc = {v: {"compression": "gzip", "compression_opts": 1} for v in ds.data_vars if "draw" in ds[v].dims}
     atomic_write(Path(path), lambda p: ds.to_netcdf(p, engine="h5netcdf", encoding=enc))
