@@ -19,12 +19,14 @@ TOTAL_NAMES = ("costs", "benefits", "saldo")
 
 
 def _stats(values: np.ndarray) -> dict[str, float]:
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
+    v = np.asarray(values)
+    finite = np.isfinite(v)
+    if not finite.all():  # (e.g. a ratio whose denominator is 0 in some draws)
+        v = v[finite]
     if v.size == 0:
         return {"mean": float("nan"), "p5": float("nan"), "p50": float("nan"), "p95": float("nan")}
     q = np.quantile(v, QUANTILES)
-    return {"mean": float(v.mean()), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2])}
+    return {"mean": float(v.mean(dtype=np.float64)), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2])}
 
 
 def probabilities(ds: xr.Dataset) -> dict[str, float]:

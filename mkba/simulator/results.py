@@ -41,7 +41,7 @@ def _reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]
     def lean(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
         # Per-draw totals stay float64; lines are kept as float32 (±0.1 € at € millions) so that
         # 10 million draws fit in memory. The actor cube is reduced to sums and counts.
-        kept = {k: out[k] for k in (*TOTALS, *_EXTRA_TOTALS)}
+        kept = {k: out[k] for k in TOTALS}  # the extra totals follow from the lines
         kept["line"] = out["line"].astype(np.float32)
         return kept
 
@@ -98,7 +98,8 @@ def simulate(
     }
     data: dict[str, tuple] = {}
     for k in (*TOTALS, *_EXTRA_TOTALS):
-        data[k] = (("draw",), out[k])
+        if k in out:
+            data[k] = (("draw",), out[k])
         data[f"base_{k}"] = ((), float(base[k][0]))
     if mode == "full":
         data["npv"] = (("draw", "item", "actor"), out["npv"])
