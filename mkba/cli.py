@@ -35,6 +35,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return v
+
+
 def _seed(text: str) -> int:
     try:
         v = int(text)
@@ -80,7 +90,23 @@ def _print_table(result: dict[str, Any]) -> None:
           f"P(bc_municipal > 1) = {p['bc_municipal_gt_1']:.3f}   P(saldo > 0) = {p['saldo_gt_0']:.3f}")
 
 
+def _is_batch_file(path: str) -> bool:
+    import tomllib
+
+    try:
+        return "batch" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the study loader reports it
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    if _is_batch_file(args.study):  # a batch file ([batch] table): validate it and its studies
+        from .simulator.batch import Batch
+
+        batch = Batch.from_toml(args.study)
+        print(f"{batch.source}: ok — batch {batch.name!r}, {len(batch.studies)} studies, {len(batch.cases)} "
+              f"cases: {', '.join(f'{c.study} × {c.scenario}' for c in batch.cases)}")
+        return 0
     study = _load(args.study)
     params = study.parameters
     print(f"{study.source}: ok — study {study.name!r}, {len(params)} inputs ({len(params.uncertain)} uncertain), "
@@ -92,26 +118,161 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .outputs.summary import summarise, to_csv_text
     from .simulator.results import atomic_write, simulate, write_netcdf
 
+    if args.max_draws is not None and args.precision is None:
+        raise UsageError("--max-draws needs --precision")
     study = _load(args.study).scenario(args.scenario)
-    draws = args.draws or study.spec.simulation.draws
+    draws = None if args.precision is not None else args.draws or study.spec.simulation.draws
     bar, update = _progress(draws, not args.json)
+    conv = None
     try:
-        ds = simulate(study, draws=args.draws, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
-                      store=args.store, progress=update)
+        if args.precision is not None:
+            from .simulator.convergence import DEFAULT_MAX_DRAWS, converge
+
+            ds, conv = converge(study, precision=args.precision, max_draws=args.max_draws or DEFAULT_MAX_DRAWS,
+                                seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, store=args.store,
+                                progress=update)
+        else:
+            ds = simulate(study, draws=args.draws, seed=args.seed, sampler=args.sampler,
+                          chunk_size=args.chunk_size, store=args.store, progress=update)
     finally:
         if bar is not None:
             bar.close()
     result = summarise(ds)
+    if conv is not None:
+        result["convergence"] = conv.to_dict()
     name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
     out = Path(args.out) / name
     write_netcdf(ds, out / "results.nc")
     atomic_write(out / "summary.csv", lambda p: p.write_text(to_csv_text(result), encoding="utf-8"))
     result["outputs"] = {"dir": str(out), "results": str(out / "results.nc"), "summary": str(out / "summary.csv")}
+    if not args.no_report:
+        from .outputs.report import write_report
+
+        result["outputs"].update(write_report(ds, out, lang=args.lang, study=study))
     if args.json:
         print(json.dumps(result))
     else:
         _print_table(result)
-        print(f"written: {out / 'results.nc'}, {out / 'summary.csv'}")
+        if conv is not None:
+            state = "converged" if conv.converged else f"NOT converged (cap {conv.max_draws:,} draws reached)"
+            print(f"precision € {conv.precision:,.0f}: {state} after {conv.draws:,} draws")
+        print(f"written: {out / 'results.nc'}, {out / 'summary.csv'}"
+              + ("" if args.no_report else f", {out / 'report.html'}, {out / 'report.md'}, {out / 'summary.xlsx'}"))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .outputs.report import ReportInputError, open_results, write_report
+
+    try:
+        ds = open_results(args.results)
+    except ReportInputError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out) if args.out else Path(args.results).parent
+    try:
+        written = write_report(ds, out, lang=args.lang, sensitivity_dir=Path(args.results).parent)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
+    print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "excel", "charts")))
+    return 0
+
+
+def _workers(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (0 = in this process, no Dask), got {v}")
+    return v
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .outputs.batch_summary import batch_csv_text, format_batch_table, summarise_batch, write_batch_chart
+    from .simulator.batch import Batch
+    from .simulator.cluster import run_batch
+    from .simulator.results import atomic_write
+
+    batch = Batch.from_toml(args.batch).with_options(draws=args.draws, seed=args.seed, sampler=args.sampler,
+                                                     store=args.store, task_size=args.task_size)
+    bar: Any = None
+
+    def on_start(total: int, done: int) -> None:
+        nonlocal bar
+        if done and args.resume:
+            print(f"resuming {batch.name}: {done} of {total} tasks already done, computing {total - done}",
+                  file=sys.stderr)
+        if not args.json and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=batch.draws * len(batch.cases), unit="draw", unit_scale=True, file=sys.stderr,
+                       leave=False, desc=batch.name)
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        res = run_batch(batch, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                        fmt=args.format, progress=progress, on_start=on_start)
+    finally:
+        if bar is not None:
+            bar.close()
+    with res.open() as ds:
+        rows = summarise_batch(ds)
+    csv_path = res.root / "summary.csv"
+    atomic_write(csv_path, lambda p: p.write_text(batch_csv_text(rows), encoding="utf-8"))
+    charts = [] if args.no_chart else write_batch_chart(rows, res.root)
+    outputs = {"dir": str(res.root), "results": str(res.results), "manifest": str(res.manifest),
+               "summary": str(csv_path), "charts": [str(c) for c in charts]}
+    if args.json:
+        print(json.dumps({"batch": batch.name, "batch_file": batch.source, "draws": batch.draws, "seed": batch.seed,
+                          "sampler": batch.sampler, "store": batch.mode, "task_size": batch.task_size,
+                          "executor": res.executor, "seconds": round(res.seconds, 3),
+                          "tasks": {"total": res.total, "computed": res.computed, "reused": res.reused},
+                          "cases": rows, "outputs": outputs}))
+    else:
+        print(f"batch {batch.name}: {len(batch.cases)} study × scenario cases, {batch.draws:,} draws each, "
+              f"seed {batch.seed}, sampler {batch.sampler}; tasks {res.computed} computed, {res.reused} reused "
+              f"({res.executor}, {res.seconds:.1f} s)")
+        print(format_batch_table(rows), end="")
+        print("written: " + ", ".join([str(res.results), str(csv_path), *map(str, charts)]))
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from . import sensitivity as sa
+    from .outputs.sensitivity_report import ranking_table, write_sensitivity
+
+    study = _load(args.study)
+    where = f"sensitivity --method {args.method}"
+    try:  # the target first: a typo should not cost a whole design's worth of model runs
+        sa.extract(study.model(study.parameters.base_inputs()), args.target)
+    except ValueError as exc:
+        raise UsageError(f"--target: {exc}") from None
+    if args.groups and args.method not in ("sobol", "morris"):
+        raise UsageError(f"--groups: {args.method} has no grouped indices; use --method sobol or morris")
+    try:
+        ow = sa.oneway_study(study, target=args.target)
+        sp = sa.spider(study.model, study.parameters, target=args.target)
+        sw = sa.switching_values(study.model, study.parameters, target=args.target)
+        if args.method == "oneway":
+            ds = sa.oneway_indices(ow)
+        else:
+            ds = sa.analyse_study(study, method=args.method, target=args.target, n=args.n, seed=args.seed,
+                                  groups=args.groups)
+    except ValueError as exc:
+        raise UsageError(f"{where}{f' --n {args.n}' if args.n else ''}: {exc}") from None
+    out = Path(args.out) / study.name
+    written = write_sensitivity(out, ds, oneway=ow, spider=sp, switching=sw, lang=study.spec.study.language)
+    if args.json:
+        print(json.dumps(sa.to_json(ds)))
+        return 0
+    print(f"{study.name}: {args.method} sensitivity of {args.target}, {int(ds.attrs['n_evaluations']):,} model "
+          f"evaluations, ranked by {ds.attrs['rank_by']} (base {args.target} = "
+          f"{ow.attrs['base_target']:,.{3 if args.target.startswith('bc_') else 0}f})")
+    print(ranking_table(ds, switching=sw if args.method == "oneway" else None), end="")
+    print("written: " + ", ".join(map(str, written)))
     return 0
 
 
@@ -124,7 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a study (default: the bundled Steenwijkerland forward look)")
     p.add_argument("study", nargs="?", help="study file (TOML); default: the bundled default study")
-    p.add_argument("--draws", type=_positive_int, help="number of draws (default: the study's)")
+    how_many = p.add_mutually_exclusive_group()
+    how_many.add_argument("--draws", type=_positive_int, help="number of draws (default: the study's)")
+    how_many.add_argument("--precision", type=_positive_float, metavar="EUROS",
+                          help="draw blocks of 65,536 until saldo's P5 and P95 move < EUROS and each "
+                               "P(ratio > 1) < 0.005 between blocks (reports the draws used)")
+    p.add_argument("--max-draws", type=_positive_int,
+                   help="cap for --precision (default: 10,000,000)")
     p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")
     p.add_argument("--sampler", choices=("mc", "lhs"), help="plain Monte Carlo or Latin hypercube")
     p.add_argument("--chunk-size", type=_positive_int, help="draws evaluated at once (memory vs speed)")
@@ -134,10 +301,56 @@ def build_parser() -> argparse.ArgumentParser:
                         "and totals only (auto: full up to 200,000 draws)")
     p.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--no-report", action="store_true",
+                   help="skip report.md, report.html, summary.xlsx and the charts")
+    p.add_argument("--lang", choices=("nl", "en"), help="report language (default: the study's language)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check a study file and list every problem")
-    p.add_argument("study", help="study file (TOML)")
+    p = sub.add_parser("report", help="(re)write the report of saved results (report.md/.html, summary.xlsx, charts)")
+    p.add_argument("results", help="results.nc written by mkba run")
+    p.add_argument("--lang", choices=("nl", "en"), help="report language (default: the study's language)")
+    p.add_argument("--out", help="output folder (default: the folder of RESULTS)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("batch", help="run a batch of studies × scenarios on Dask (resumable)")
+    p.add_argument("batch", help="batch file (TOML): studies, scenarios and grids")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers,
+                       help="LocalCluster of N worker processes (default: one per core; 0 = in this process)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--draws", type=_positive_int, help="draws per study × scenario (default: the batch file's)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the batch file's)")
+    p.add_argument("--sampler", choices=("mc", "lhs"), help="plain Monte Carlo or Latin hypercube")
+    p.add_argument("--store", choices=("auto", "full", "lean"),
+                   help="full keeps npv per draw × line × actor; lean per-draw lines and totals only "
+                        "(auto: full while draws × cases <= 200,000)")
+    p.add_argument("--task-size", type=_positive_int,
+                   help="draws per task (default 65,536; does not change the numbers)")
+    p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<batch>/")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run: compute only missing tasks")
+    p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="combined result (default zarr)")
+    p.add_argument("--no-chart", action="store_true", help="skip the PNG/SVG scenario chart")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("sensitivity", help="which inputs drive a result: Sobol, Morris, FAST, δ, PAWN, one-way")
+    p.add_argument("study", nargs="?", help="study file (TOML); default: the bundled default study")
+    p.add_argument("--method", choices=("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway"),
+                   default="sobol", help="method (default: sobol)")
+    p.add_argument("--target", default="saldo",
+                   help="saldo, costs, benefits, bc_social, bc_financial, bc_municipal, a line (e.g. escalation) "
+                        "or an actor's net result (e.g. actor:jeugd); default saldo")
+    p.add_argument("--n", type=_positive_int,
+                   help="base sample: sobol 2048 (power of 2), morris 100 trajectories, fast 512 per input, "
+                        "rbd-fast 2048, delta/pawn 20000 draws (the defaults)")
+    p.add_argument("--groups", action="store_true", help="grouped indices by input group (sobol, morris)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")
+    p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<study>/")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("validate", help="check a study or batch file and list every problem")
+    p.add_argument("study", help="study or batch file (TOML)")
     p.set_defaults(func=cmd_validate)
     return parser
 
@@ -154,6 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. an output folder that is a file, a full disk, no permission
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -136,3 +136,11 @@ class TestBadStudies:
         proc = subprocess.run([sys.executable, "-m", "mkba.cli", "run", str(path), "--out", str(tmp_path / "o")],
                               capture_output=True, text=True, env=env)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr and "costs.team_ftee" in proc.stderr
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["run", "--draws", "100", "--no-report", "--out", str(blocker)]) == 1
+    err = capsys.readouterr().err
+    assert "Not a directory" in err and "Traceback" not in err

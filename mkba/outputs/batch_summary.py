@@ -1,0 +1,178 @@
+"""Summary of a batch: one row per study × scenario (base case, P5/P50/P95 of saldo and the ratios,
+P(ratio > 1), and the paired change of saldo against the study's base scenario), as a console table,
+CSV and JSON, and a chart comparing scenarios.
+
+Memory: statistics are computed one case at a time, so a lazily opened Zarr result is never loaded
+whole. The chart is greyscale (markers and line styles carry the meaning) with a lazy matplotlib import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from .summary import QUANTILES, RATIOS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["summarise_batch", "format_batch_table", "batch_csv_text", "plot_batch", "write_batch_chart",
+           "MEASURES"]
+
+MEASURES = ("saldo", *RATIOS)
+LABELS = {  # Dutch / English
+    "saldo": "saldo (€) / net benefit",
+    "bc_social": "B/K maatschappelijk / social B/C",
+    "bc_financial": "B/K financieel / financial B/C",
+    "bc_municipal": "B/K gemeente / municipal B/C",
+    "delta_saldo": "Δ saldo t.o.v. basis / vs base (€)",
+}
+
+
+def _quantiles(v: np.ndarray) -> dict[str, float]:
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"mean": float("nan"), "p5": float("nan"), "p50": float("nan"), "p95": float("nan")}
+    q = np.quantile(v, QUANTILES)
+    return {"mean": float(v.mean()), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2])}
+
+
+def summarise_batch(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """One JSON-ready dict per present study × scenario, in the Dataset's order.
+
+    ``delta_saldo`` is the per-draw difference to the study's ``base`` scenario: the scenarios share
+    their uniforms (common random numbers), so this is the scenario's effect, not sampling noise."""
+    rows = []
+    present = ds["present"].values
+    for i, study in enumerate(ds["study"].values.tolist()):
+        base_saldo = None
+        if "base" in ds["scenario"].values and present[i, list(ds["scenario"].values).index("base")]:
+            base_saldo = ds["saldo"].sel(study=study, scenario="base").values
+        for j, scenario in enumerate(ds["scenario"].values.tolist()):
+            if not present[i, j]:
+                continue
+            case = ds.isel(study=i, scenario=j)
+            values = {m: np.asarray(case[m].values, dtype=np.float64) for m in MEASURES}
+            row: dict[str, Any] = {
+                "study": study,
+                "scenario": scenario,
+                "title": str(case["case_title"].values),
+                "base": {k: float(case[f"base_{k}"]) for k in ("costs", "benefits", *MEASURES)},
+                "summary": {m: _quantiles(values[m]) for m in MEASURES},
+                "probabilities": {
+                    "bc_social_gt_1": float(np.mean(values["bc_social"] > 1)),
+                    "bc_financial_gt_1": float(np.mean(values["bc_financial"] > 1)),
+                    "bc_municipal_gt_1": float(np.mean(values["bc_municipal"] > 1)),
+                    "saldo_gt_0": float(np.mean(values["saldo"] > 0)),
+                },
+            }
+            if base_saldo is not None:
+                base_row = float(ds["base_saldo"].sel(study=study, scenario="base"))
+                row["delta_saldo"] = {"base": row["base"]["saldo"] - base_row,
+                                      **_quantiles(values["saldo"] - base_saldo)}
+            rows.append(row)
+    return rows
+
+
+def _num(v: float, ratio: bool) -> str:
+    if v != v:
+        return "—"
+    return f"{v:,.2f}" if ratio else f"{v:,.0f}"
+
+
+def format_batch_table(rows: list[dict[str, Any]]) -> str:
+    """A compact console table: per study, per scenario one line for each measure."""
+    out: list[str] = []
+    head = f"{'scenario':<22}{'measure':<34}{'base':>12}{'P5':>12}{'P50':>12}{'P95':>12}{'P(>1)':>8}"
+    for study in dict.fromkeys(r["study"] for r in rows):
+        out += [f"study {study}", head, "-" * len(head)]
+        for r in (r for r in rows if r["study"] == study):
+            for k, m in enumerate(MEASURES):
+                ratio = m != "saldo"
+                s = r["summary"][m]
+                p = r["probabilities"][f"{m}_gt_1"] if ratio else r["probabilities"]["saldo_gt_0"]
+                name = r["scenario"] if k == 0 else ""
+                label = LABELS[m] if ratio else "saldo (€) [P(>0)]"
+                out.append(f"{name:<22}{label:<34}" + "".join(_num(v, ratio).rjust(12) for v in
+                           (r["base"][m], s["p5"], s["p50"], s["p95"])) + f"{p:>8.3f}")
+            if "delta_saldo" in r and r["scenario"] != "base":
+                d = r["delta_saldo"]
+                out.append(f"{'':<22}{LABELS['delta_saldo']:<34}" + "".join(
+                    _num(v, False).rjust(12) for v in (d["base"], d["p5"], d["p50"], d["p95"])))
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def batch_csv_text(rows: list[dict[str, Any]]) -> str:
+    """One CSV row per study × scenario, full precision."""
+    fields = ["study", "scenario", "title"]
+    for m in ("costs", "benefits", *MEASURES):
+        fields.append(f"base_{m}")
+    for m in MEASURES:
+        fields += [f"{m}_{q}" for q in ("mean", "p5", "p50", "p95")]
+    fields += ["p_bc_social_gt_1", "p_bc_financial_gt_1", "p_bc_municipal_gt_1", "p_saldo_gt_0"]
+    fields += ["delta_saldo_base", "delta_saldo_p5", "delta_saldo_p50", "delta_saldo_p95"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        flat: dict[str, Any] = {"study": r["study"], "scenario": r["scenario"], "title": r["title"]}
+        flat.update({f"base_{k}": v for k, v in r["base"].items()})
+        for m in MEASURES:
+            flat.update({f"{m}_{q}": v for q, v in r["summary"][m].items()})
+        flat.update({f"p_{k}": v for k, v in r["probabilities"].items()})
+        if "delta_saldo" in r:
+            flat.update({f"delta_saldo_{q}": r["delta_saldo"][q] for q in ("base", "p5", "p50", "p95")})
+        w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in flat.items()})
+    return buf.getvalue()
+
+
+def plot_batch(rows: list[dict[str, Any]], *, fig: Figure | None = None) -> Figure:
+    """Two panels, saldo and social B/C: per scenario the 90 % interval (bar), the median (●) and the
+    base case (◇), with the break-even line. Greyscale; returns the figure (never shown)."""
+    from matplotlib.figure import Figure
+
+    multi = len({r["study"] for r in rows}) > 1
+    labels = [f"{r['study']} · {r['scenario']}" if multi else r["scenario"] for r in rows]
+    n = len(rows)
+    if fig is None:
+        fig = Figure(figsize=(8.0, 1.2 + 0.38 * n), dpi=150, layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    y = np.arange(n)[::-1]
+    for ax, m, ref, scale in ((axes[0], "saldo", 0.0, 1e3), (axes[1], "bc_social", 1.0, 1.0)):
+        s = [r["summary"][m] for r in rows]
+        p5, p50, p95 = (np.array([v[k] for v in s]) / scale for k in ("p5", "p50", "p95"))
+        base = np.array([r["base"][m] for r in rows]) / scale
+        ax.hlines(y, p5, p95, colors="#8c8c8c", linewidth=5, label="P5–P95 (90 %)")
+        ax.plot(p50, y, "o", color="#000000", markersize=5, label="mediaan / median")
+        ax.plot(base, y, "D", markerfacecolor="#ffffff", markeredgecolor="#000000", markersize=5,
+                label="basisgeval / base case")
+        ax.axvline(ref / scale, color="#000000", linestyle=(0, (1, 1.5)), linewidth=0.8)
+        ax.set_title(("Saldo (× € 1.000) / net benefit (€ k)" if m == "saldo" else
+                      "B/K maatschappelijk / social B/C"), fontsize=9)
+        ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
+        ax.tick_params(labelsize=8)
+    axes[0].set_yticks(y, labels)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    fig.suptitle("Scenario's vergeleken / scenarios compared", fontsize=10)
+    return fig
+
+
+def write_batch_chart(rows: list[dict[str, Any]], folder: str | Path, name: str = "scenarios") -> list[Path]:
+    """PNG and SVG of :func:`plot_batch`, each written atomically."""
+    from ..simulator.results import atomic_write
+
+    fig = plot_batch(rows)
+    out = []
+    for ext in ("png", "svg"):
+        path = Path(folder) / f"{name}.{ext}"
+        atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, metadata=(
+            {"Date": None} if ext == "svg" else None)))
+        out.append(path)
+    return out

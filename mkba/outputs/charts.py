@@ -1,0 +1,458 @@
+"""Report charts of a result Dataset: plain functions ``plot_x(ds, *, ax=None, lang=...) -> Axes``.
+
+One style for all: greys, hatching and line styles carry the meaning (never colour alone), so the
+charts survive a greyscale print of a council document. matplotlib is imported lazily (``mkba
+validate`` and ``mkba run --no-report`` never pay for it) and only through the object API
+(``matplotlib.figure.Figure`` with the Agg canvas): no pyplot state, never ``show()``.
+
+Runs stored "lean" (> 200,000 draws: no per-draw actor cube or cash flow) get the actor and
+time-profile charts of the base case, with a note in the title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from ..simulator.domain import ACTOR_LABELS, ITEM_LABELS, ITEMS
+from .formatting import Lang, format_number, format_percent
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "plot_distribution",
+    "plot_costs_benefits",
+    "plot_actors",
+    "plot_cashflow",
+    "plot_convergence",
+    "new_axes",
+    "save_figure",
+    "write_charts",
+    "ChartJob",
+    "actor_net",
+    "net_cashflow",
+    "is_lean",
+    "CHART_NAMES",
+]
+
+# --- style -----------------------------------------------------------------------------------
+INK = "#000000"
+GREYS = ("#3a3a3a", "#8c8c8c", "#c8c8c8", "#e6e6e6", "#5e5e5e", "#b0b0b0")
+FILLS = ("#ffffff", "#d4d4d4", "#a8a8a8", "#ececec")  # light enough for black hatching to show
+HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "---", "ooo", "|||", "**")
+LS_TAIL, LS_MID, LS_BREAK = (0, (5, 3)), "-", (0, (1, 1.5))  # P5/P95, P50, break-even
+FIGSIZE = (6.4, 3.9)
+DPI = 150
+RC: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "hatch.linewidth": 0.6,
+    "svg.fonttype": "none",  # text stays text in SVG (searchable, editable in Word/Inkscape)
+    "svg.hashsalt": "mkba",  # deterministic SVG ids
+    "font.family": "DejaVu Sans",
+}
+
+_TEXT = {
+    "nl": {
+        "saldo": "Saldo", "bc_social": "B/K-verhouding maatschappelijk", "bc_financial": "B/K-verhouding financieel",
+        "bc_municipal": "B/K-verhouding gemeente", "costs": "Kosten", "benefits": "Baten",
+        "freq": "Aandeel trekkingen", "cdf": "Cumulatieve kans", "breakeven": "Break-even",
+        "draws": "Aantal trekkingen", "net": "Netto resultaat (contante waarde)", "year": "Jaar",
+        "cash": "Netto kasstroom (onverdisconteerd)", "median": "mediaan", "mean": "gemiddelde",
+        "interval": "90 %-interval", "iqr": "50 %-interval", "base": "basisgeval",
+        "lean": "basisgeval (lean run: geen verdeling per trekking bewaard)",
+        "title_cb": "Kosten en baten per post (gemiddelde; 90 %-interval van het totaal)",
+        "title_actor": "Netto resultaat per actor", "title_cash": "Kasstroom per jaar",
+        "title_conv": "Convergentie", "pos": "P(netto > 0)", "million": "€ mln", "thousand": "× € 1.000",
+        "euro": "€", "pv": "Contante waarde",
+    },
+    "en": {
+        "saldo": "Saldo (net benefit)", "bc_social": "B/C ratio, social", "bc_financial": "B/C ratio, financial",
+        "bc_municipal": "B/C ratio, municipal", "costs": "Costs", "benefits": "Benefits",
+        "freq": "Share of draws", "cdf": "Cumulative probability", "breakeven": "Break-even",
+        "draws": "Number of draws", "net": "Net result (present value)", "year": "Year",
+        "cash": "Net cash flow (undiscounted)", "median": "median", "mean": "mean",
+        "interval": "90% interval", "iqr": "50% interval", "base": "base case",
+        "lean": "base case (lean run: no per-draw split stored)",
+        "title_cb": "Costs and benefits per line (mean; 90% interval of the total)",
+        "title_actor": "Net result per actor", "title_cash": "Cash flow per year",
+        "title_conv": "Convergence", "pos": "P(net > 0)", "million": "€ million", "thousand": "€ thousand",
+        "euro": "€", "pv": "Present value",
+    },
+}
+RATIO_VARS = ("bc_social", "bc_financial", "bc_municipal")
+CHART_NAMES = ("saldo", *RATIO_VARS, "costs_benefits", "actors", "cashflow", "convergence")
+
+
+def _t(lang: str, key: str) -> str:
+    return _TEXT[lang][key]
+
+
+def _rc() -> Any:
+    import matplotlib
+
+    return matplotlib.rc_context(RC)
+
+
+MARGINS = {"left": 0.11, "right": 0.89, "bottom": 0.13, "top": 0.91}
+
+
+def new_axes(figsize: tuple[float, float] = FIGSIZE, **margins: float) -> Axes:
+    """Axes on a fresh Agg figure, without pyplot (no global state, safe in threads).
+
+    Fixed margins instead of a layout engine: constrained layout measures every text several times
+    per save and made the report's charts three times slower."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with _rc():
+        fig = Figure(figsize=figsize, dpi=DPI)
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(**{**MARGINS, **margins})
+        return fig.add_subplot()
+
+
+def _axes(ax: Axes | None, **margins: float) -> Axes:
+    return new_axes(**margins) if ax is None else ax
+
+
+def is_lean(ds: xr.Dataset) -> bool:
+    """True when the per-draw actor cube / cash flow were not stored (``--store lean``)."""
+    return "npv" not in ds or "cashflow" not in ds
+
+
+def _sign(ds: xr.Dataset) -> xr.DataArray:
+    # costs count against the net result, every benefit kind for it
+    return xr.where(ds["kind"] == "cost", -1.0, 1.0)
+
+
+def actor_net(ds: xr.Dataset, *, base: bool = False) -> xr.DataArray:
+    """Net present value per actor (benefits − costs): per draw ``(draw, actor)``, or the base case."""
+    npv = ds["base_npv"] if base else ds["npv"]
+    return (npv * _sign(ds)).sum("item")
+
+
+def net_cashflow(ds: xr.Dataset, *, base: bool = False) -> xr.DataArray:
+    """Undiscounted net cash flow per year (benefits − costs): ``(draw, year)`` or the base case."""
+    cf = ds["base_cashflow"] if base else ds["cashflow"]
+    return (cf * _sign(ds)).sum("item")
+
+
+def _money_axis(axis: Any, max_abs: float, lang: Lang) -> str:
+    """Tick labels in € mln or € thousand with the language's separators; returns the unit label."""
+    from matplotlib.ticker import FuncFormatter
+
+    if max_abs >= 1e6:
+        div, unit = 1e6, _t(lang, "million")
+    elif max_abs >= 1e3:
+        div, unit = 1e3, _t(lang, "thousand")
+    else:
+        div, unit = 1.0, _t(lang, "euro")
+
+    def fmt(v: float, _pos: int) -> str:
+        x = v / div
+        decimals = 0 if abs(x) >= 10 or x == round(x) else (1 if abs(10 * x - round(10 * x)) < 1e-9 else 2)
+        return format_number(x, decimals, lang=lang)
+
+    axis.set_major_formatter(FuncFormatter(fmt))
+    return unit
+
+
+def _num_axis(axis: Any, lang: Lang, decimals: int = 2) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, decimals, lang=lang)))
+
+
+def _legend_below(ax: Axes) -> None:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False)
+
+
+def _finite(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64)
+    return v[np.isfinite(v)]
+
+
+def plot_distribution(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """Histogram (left axis) and CDF (right axis) of ``saldo`` or a ratio, with P5/P50/P95 and the
+    break-even line (saldo 0, ratio 1)."""
+    ax = _axes(ax)
+    v = _finite(ds[var].values)
+    q5, q50, q95 = np.quantile(v, (0.05, 0.5, 0.95))
+    ratio = var in RATIO_VARS
+    breakeven = 1.0 if ratio else 0.0
+    with _rc():
+        weights = np.full(v.size, 1.0 / v.size)
+        # one step-filled patch instead of 60 bars: the same picture, drawn several times faster
+        ax.hist(v, bins=60, weights=weights, histtype="stepfilled", facecolor=GREYS[3], edgecolor=GREYS[1],
+                linewidth=0.6, label=_t(lang, "freq"))
+        ax.set_ylabel(_t(lang, "freq"))
+        _num_axis(ax.yaxis, lang, 2)
+        cdf_ax = ax.twinx()
+        xs = np.sort(v)
+        step = max(1, xs.size // 2000)  # a few thousand points draw the same curve, faster and smaller SVG
+        cdf_ax.plot(xs[::step], (np.arange(xs.size)[::step] + 1) / xs.size, color=INK, lw=1.2, label=_t(lang, "cdf"))
+        cdf_ax.set_ylim(0, 1.02)
+        cdf_ax.set_ylabel(_t(lang, "cdf"))
+        _num_axis(cdf_ax.yaxis, lang, 1)
+        for q, label, ls in ((q5, "P5", LS_TAIL), (q50, "P50", LS_MID), (q95, "P95", LS_TAIL)):
+            ax.axvline(q, color=GREYS[0], ls=ls, lw=1.0, label=label)
+        # always show break-even, so the distance from it (the margin of safety) is visible
+        ax.axvline(breakeven, color=INK, ls=LS_BREAK, lw=2.0, label=f"{_t(lang, 'breakeven')} ({breakeven:g})")
+        if ratio:
+            _num_axis(ax.xaxis, lang, 2)
+            ax.set_xlabel(_t(lang, var))
+        else:
+            unit = _money_axis(ax.xaxis, float(np.max(np.abs(v))), lang)
+            ax.set_xlabel(f"{_t(lang, var)} ({unit})")
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = cdf_ax.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="upper left", frameon=False)
+        ax.set_title(_t(lang, var))
+    return ax
+
+
+def _label(table: dict[str, tuple[str, str]], key: str, lang: Lang) -> str:
+    nl, en = table.get(key, (key, key))
+    return nl if lang == "nl" else en
+
+
+def plot_costs_benefits(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """Two stacked bars (costs, benefits), one hatched segment per line (its mean over the draws, so
+    segments add up to the mean total), with the P5–P95 interval of each total."""
+    ax = _axes(ax, right=0.97)
+    line = ds["line"]
+    kinds = dict(zip(ds["item"].values.tolist(), ds["kind"].values.tolist()))
+    means = {str(i): float(line.sel(item=i).mean()) for i in ds["item"].values}
+    with _rc():
+        bottoms = [0.0, 0.0]
+        handles = []
+        k = 0
+        for item in ITEMS:
+            m = means.get(item, 0.0)
+            if abs(m) < 1e-9:
+                continue
+            x = 0 if kinds[item] == "cost" else 1
+            bar = ax.bar(x, m, bottom=bottoms[x], width=0.55, color=FILLS[k % 4], hatch=HATCHES[k % len(HATCHES)],
+                         edgecolor=INK, linewidth=0.5, label=_label(ITEM_LABELS, item, lang))
+            handles.append(bar)
+            bottoms[x] += m
+            k += 1
+        for x, var in ((0, "costs"), (1, "benefits")):
+            v = _finite(ds[var].values)
+            mean, q5, q95 = v.mean(), *np.quantile(v, (0.05, 0.95))
+            ax.errorbar(x, mean, yerr=[[mean - q5], [q95 - mean]], color=INK, capsize=8, lw=1.5, capthick=1.5)
+        ax.set_xticks([0, 1], [_t(lang, "costs"), _t(lang, "benefits")])
+        ax.set_xlim(-0.6, 2.9)  # room on the right for the legend
+        unit = _money_axis(ax.yaxis, max(bottoms), lang)
+        ax.set_ylabel(f"{_t(lang, 'pv')} ({unit})")
+        ax.legend(loc="center right", frameon=False, fontsize=7)
+        ax.set_title(_t(lang, "title_cb"))
+    return ax
+
+
+def plot_actors(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """Net result per actor: mean bar with its P5–P95 interval and P(net > 0) written beside it.
+    Lean runs show the base case only."""
+    ax = _axes(ax, left=0.26, right=0.97, bottom=0.2)
+    lean = is_lean(ds)
+    actors = [str(a) for a in ds["actor"].values]
+    labels = [_label(ACTOR_LABELS, a, lang) for a in actors]
+    y = np.arange(len(actors))[::-1]
+    with _rc():
+        if lean:
+            base = actor_net(ds, base=True).values
+            ax.barh(y, base, color=GREYS[2], hatch="///", edgecolor=INK, linewidth=0.5, label=_t(lang, "base"))
+            extent = float(np.max(np.abs(base))) or 1.0
+            ax.set_title(f"{_t(lang, 'title_actor')} — {_t(lang, 'lean')}", fontsize=9)
+        else:
+            net = actor_net(ds).values  # (draw, actor)
+            mean = net.mean(axis=0)
+            q5, q95 = np.quantile(net, (0.05, 0.95), axis=0)
+            ppos = (net > 0).mean(axis=0)
+            ax.barh(y, mean, color=GREYS[2], hatch="///", edgecolor=INK, linewidth=0.5, label=_t(lang, "mean"))
+            ax.errorbar(mean, y, xerr=[mean - q5, q95 - mean], fmt="none", ecolor=INK, capsize=3, lw=1.0,
+                        label=_t(lang, "interval"))
+            extent = float(np.max(np.abs(np.concatenate([q5, q95])))) or 1.0
+            involved = np.any(net != 0, axis=0)
+            for yi, hi, p, inv in zip(y, q95, ppos, involved):
+                # an actor without any cost or benefit has no meaningful P(net > 0)
+                ax.annotate(format_percent(p, lang=lang) if inv else "—", (max(hi, 0.0), yi), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize=7)
+            ax.set_title(f"{_t(lang, 'title_actor')}; {_t(lang, 'pos')}")
+        ax.axvline(0, color=INK, lw=0.8)
+        ax.set_yticks(y, labels)
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(lo, hi + 0.18 * (hi - lo))  # room for the P(net > 0) labels
+        unit = _money_axis(ax.xaxis, extent, lang)
+        ax.set_xlabel(f"{_t(lang, 'net')} ({unit})")
+        _legend_below(ax)
+    return ax
+
+
+def plot_cashflow(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """Net cash flow per year 0–9 (undiscounted) as a fan: 90 % and 50 % bands and the median, with
+    the base case as markers. Lean runs show the base case only."""
+    ax = _axes(ax, bottom=0.2, right=0.97)
+    years = ds["year"].values
+    base = net_cashflow(ds, base=True).values
+    with _rc():
+        if is_lean(ds):
+            extent = float(np.max(np.abs(base))) or 1.0
+            ax.set_title(f"{_t(lang, 'title_cash')} — {_t(lang, 'lean')}", fontsize=9)
+        else:
+            cf = net_cashflow(ds).values  # (draw, year)
+            q = np.quantile(cf, (0.05, 0.25, 0.5, 0.75, 0.95), axis=0)
+            ax.fill_between(years, q[0], q[4], facecolor=GREYS[3], edgecolor=GREYS[1], hatch="...", lw=0.5,
+                            label=_t(lang, "interval"))
+            ax.fill_between(years, q[1], q[3], facecolor=GREYS[2], edgecolor=GREYS[0], hatch="///", lw=0.5,
+                            label=_t(lang, "iqr"))
+            ax.plot(years, q[2], color=INK, lw=1.5, ls=LS_MID, label=_t(lang, "median"))
+            extent = float(np.max(np.abs(q))) or 1.0
+            ax.set_title(_t(lang, "title_cash"))
+        ax.plot(years, base, ls="-" if is_lean(ds) else "none", color=INK, lw=1.0, marker="o", mfc="white", mec=INK,
+                ms=5, label=_t(lang, "base"))
+        ax.axhline(0, color=INK, lw=0.8)
+        ax.set_xticks(years)
+        ax.set_xlabel(_t(lang, "year"))
+        unit = _money_axis(ax.yaxis, extent, lang)
+        ax.set_ylabel(f"{_t(lang, 'cash')} ({unit})", fontsize=8)
+        _legend_below(ax)
+    return ax
+
+
+def running_quantiles(values: np.ndarray, points: int = 40, start: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """P5/P50/P95 of the first n draws for log-spaced n up to all draws: ``(n, (3, len(n)))``."""
+    v = np.asarray(values, dtype=np.float64)
+    total = v.size
+    n = np.unique(np.geomspace(min(start, total), total, points).astype(int))
+    q = np.array([np.nanquantile(v[:k], (0.05, 0.5, 0.95)) for k in n]).T
+    return n, q
+
+
+def plot_convergence(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """Running P5/P50/P95 of ``var`` against the number of draws (log axis): flat lines on the right
+    mean that more draws would not change the reported range."""
+    ax = _axes(ax, right=0.97)
+    n, q = running_quantiles(ds[var].values)
+    with _rc():
+        for row, label, ls, marker in ((q[2], "P95", LS_TAIL, "^"), (q[1], "P50", LS_MID, "o"),
+                                       (q[0], "P5", LS_TAIL, "v")):
+            ax.plot(n, row, color=INK, ls=ls, lw=1.2, marker=marker, ms=3, mfc="white", label=label)
+            ax.axhline(row[-1], color=GREYS[1], lw=0.6, ls=LS_BREAK)
+        ax.set_xscale("log")
+        ax.set_xlabel(_t(lang, "draws"))
+        if var in RATIO_VARS:
+            _num_axis(ax.yaxis, lang, 2)
+            ax.set_ylabel(_t(lang, var))
+        else:
+            unit = _money_axis(ax.yaxis, float(np.nanmax(np.abs(q))), lang)
+            ax.set_ylabel(f"{_t(lang, var)} ({unit})")
+        ax.legend(loc="center right", frameon=False)
+        ax.set_title(f"{_t(lang, 'title_conv')}: {_t(lang, var)}")
+    return ax
+
+
+def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, Path]:
+    """Write ``stem.png`` and ``stem.svg`` atomically; returns the paths by format."""
+    from ..simulator.results import atomic_write
+
+    out = {}
+    for fmt in formats:
+        path = Path(stem).with_suffix(f".{fmt}")
+        with _rc():
+            atomic_write(path, lambda p, fmt=fmt: fig.savefig(p, format=fmt, dpi=DPI,
+                                                             metadata=_metadata(fmt)))
+        out[fmt] = path
+    return out
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # no creation date in the files: the same run gives the same charts
+    return {"Date": None} if fmt == "svg" else {}
+
+
+ChartFn = Callable[..., "Axes"]
+
+
+def chart_functions() -> dict[str, tuple[ChartFn, dict[str, Any]]]:
+    """The report's charts by file name: (function, keyword arguments)."""
+    return {
+        "saldo": (plot_distribution, {"var": "saldo"}),
+        "bc_social": (plot_distribution, {"var": "bc_social"}),
+        "bc_financial": (plot_distribution, {"var": "bc_financial"}),
+        "bc_municipal": (plot_distribution, {"var": "bc_municipal"}),
+        "costs_benefits": (plot_costs_benefits, {}),
+        "actors": (plot_actors, {}),
+        "cashflow": (plot_cashflow, {}),
+        "convergence": (plot_convergence, {"var": "saldo"}),
+    }
+
+
+def _render(name: str, folder: str, lang: Lang, ds: xr.Dataset | None = None) -> dict[str, Path]:
+    fn, kw = chart_functions()[name]
+    ax = fn(_SHARED["ds"] if ds is None else ds, lang=lang, **kw)
+    return save_figure(ax.figure, Path(folder) / name)
+
+
+_SHARED: dict[str, xr.Dataset] = {}  # the Dataset handed to forked chart workers (copy-on-write, not pickled)
+
+
+def _processes(requested: int | None) -> int:
+    import multiprocessing as mp
+    import os
+
+    if "fork" not in mp.get_all_start_methods():
+        return 1  # spawn would pickle the whole Dataset per worker: slower than drawing here
+    n = min(2, os.cpu_count() or 1) if requested is None else requested
+    return max(1, n)
+
+
+class ChartJob:
+    """Charts being drawn, possibly in worker processes; :meth:`result` waits and returns the paths.
+
+    Drawing is pure-Python matplotlib work (~0.5 s per chart for PNG + SVG), so on a multi-core
+    machine the charts are drawn in forked processes while the caller writes the Excel workbook."""
+
+    def __init__(self, ds: xr.Dataset, folder: Path, *, lang: Lang = "nl", processes: int | None = None) -> None:
+        self._names = list(chart_functions())
+        self._pool: Any = None
+        self._futures: dict[str, Any] = {}
+        self._done: dict[str, dict[str, Path]] = {}
+        n = _processes(processes)
+        if n > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            import matplotlib.figure  # noqa: F401 - imported once here, inherited by the workers
+
+            _SHARED["ds"] = ds
+            self._pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork"))
+            self._futures = {name: self._pool.submit(_render, name, str(folder), lang) for name in self._names}
+        else:
+            self._done = {name: _render(name, str(folder), lang, ds) for name in self._names}
+
+    def result(self) -> dict[str, dict[str, Path]]:
+        if self._pool is not None:
+            try:
+                self._done = {name: f.result() for name, f in self._futures.items()}
+            finally:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+                _SHARED.clear()
+        return dict(self._done)
+
+
+def write_charts(ds: xr.Dataset, folder: Path, *, lang: Lang = "nl",
+                 processes: int | None = None) -> dict[str, dict[str, Path]]:
+    """Draw every report chart of ``ds`` into ``folder`` as PNG and SVG; returns paths by chart name.
+    ``processes``: worker processes (default: 2 where ``fork`` exists and there are 2+ cores; 1 = here)."""
+    return ChartJob(ds, Path(folder), lang=lang, processes=processes).result()

@@ -1,0 +1,686 @@
+"""The council-ready report of a run: ``report.md``, a self-contained ``report.html`` (images embedded
+as data URIs, no external resources), the charts (PNG + SVG) and ``summary.xlsx``.
+
+The report is built once as a list of blocks (heading, paragraph, table, figure) and rendered twice
+(Markdown and HTML), so both files always carry the same numbers. Everything is computed from the
+result Dataset; the study file, when it is still available and unchanged (same content hash), adds
+the tornado (one-way sensitivity) and the side-by-side what-if scenarios.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from .. import __version__
+from ..simulator.domain import ACTOR_LABELS, COST_ITEMS, ITEM_LABELS, ITEMS
+from ..simulator.results import atomic_write
+from .formatting import (
+    Lang,
+    format_money,
+    format_money_ends,
+    format_money_range,
+    format_number,
+    format_percent,
+    format_probability,
+    format_ratio,
+    format_ratio_range,
+)
+from .summary import RATIOS, summarise
+
+if TYPE_CHECKING:
+    from ..simulator.study import Study
+
+__all__ = ["write_report", "open_results", "ReportInputError", "build_report", "resolve_language", "load_study_for", "scenario_comparison",
+           "input_table", "SCENARIO_DRAWS"]
+
+SCENARIO_DRAWS = 5_000  # draws per scenario in the side-by-side comparison (common random numbers)
+
+_T: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "MKBA", "headline": "Met 90 % waarschijnlijkheid ligt het saldo tussen {lo} en {hi}; "
+        "P(B/K > 1) = {p}.", "base_sentence": "In het basisgeval (de gepubliceerde puntschatting) is het saldo {saldo} "
+        "en de maatschappelijke B/K-verhouding {bc}.",
+        "results": "Kosten en baten", "line": "Post", "base": "Basisgeval", "median": "Mediaan",
+        "mean": "Gemiddelde", "range": "90 %-interval (P5–P95)", "p_gt": "P(> 1)", "costs": "Totaal kosten",
+        "benefits": "Totaal baten", "saldo": "Saldo", "bc_social": "B/K maatschappelijk",
+        "bc_financial": "B/K financieel", "bc_municipal": "B/K gemeente", "ratio_note":
+        "B/K-verhoudingen zijn afgerond op 0,05, zoals in de MKBA-tool; de bestanden (NetCDF, CSV, Excel) "
+        "bevatten de volledige precisie. Bedragen zijn contante waarden.",
+        "distributions": "Verdeling van saldo en B/K-verhoudingen", "dist_caption": "Histogram en cumulatieve "
+        "kans van {what}, met P5, P50, P95 en de break-even-lijn.",
+        "actors": "Verdeling over actoren", "actor": "Actor", "p_net": "P(netto > 0)",
+        "actor_caption": "Netto resultaat (baten − kosten, contante waarde) per actor met 90 %-interval.",
+        "time": "Tijdprofiel", "year": "Jaar", "time_caption": "Netto kasstroom per jaar (onverdisconteerd): "
+        "90 %- en 50 %-interval, mediaan en basisgeval.",
+        "cb_caption": "Kosten en baten per post (gemiddelde over de trekkingen) met het 90 %-interval van het totaal.",
+        "drivers": "Belangrijkste drivers", "tornado_caption": "Tornado: het saldo wanneer één invoer naar zijn P5 "
+        "of P95 gaat en alle andere op hun basiswaarde blijven (grootste effect bovenaan).",
+        "input": "Invoer", "low": "Saldo bij P5", "high": "Saldo bij P95", "swing": "Bereik",
+        "scenarios": "Wat-als-scenario's", "scenario": "Scenario", "delta": "Δ saldo t.o.v. basis (P5–P95)",
+        "p_bc": "P(B/K > 1)", "base_scenario": "basis",
+        "assumptions": "Aannames", "uncertain": "Onzekere invoer", "fixed": "Vaste invoer", "group": "Groep",
+        "dist": "Verdeling", "p5p95": "P5–P95", "unit": "Eenheid", "source": "Bron", "name": "Invoer",
+        "value": "Waarde",
+        "method": "Methode", "provenance": "Herkomst", "convergence": "Convergentie",
+        "conv_caption": "Lopende P5/P50/P95 van het saldo tegen het aantal trekkingen.",
+        "lean_note": "Deze run is 'lean' opgeslagen (meer dan 200.000 trekkingen): er is geen verdeling per actor "
+        "en per jaar bewaard. Actoren en tijdprofiel tonen daarom alleen het basisgeval.",
+        "no_study": "Het studiebestand ({file}) is niet beschikbaar of gewijzigd sinds de run (hash {hash}); "
+        "dit rapport is alleen uit de resultaten gemaakt, zonder tornado en zonder scenariovergelijking.",
+        "no_scenarios": "De studie heeft geen benoemde scenario's.",
+        "no_tornado": "De tornado is niet beschikbaar ({why}).",
+        "saved_sa": "Globale gevoeligheidsanalyse uit {file} (mkba sensitivity, methode {method}, doel {target}, "
+        "{n} modelberekeningen), belangrijkste invoer:",
+        "mkba_title": "Monte Carlo-onzekerheidsanalyse van de MKBA",
+    },
+    "en": {
+        "title": "SCBA", "headline": "With 90 % probability the saldo lies between {lo} and {hi}; "
+        "P(B/C > 1) = {p}.", "base_sentence": "In the base case (the published point estimate) the saldo is {saldo} "
+        "and the social B/C ratio {bc}.",
+        "results": "Costs and benefits", "line": "Line", "base": "Base case", "median": "Median", "mean": "Mean",
+        "range": "90% interval (P5–P95)", "p_gt": "P(> 1)", "costs": "Total costs", "benefits": "Total benefits",
+        "saldo": "Saldo (net benefit)", "bc_social": "B/C social", "bc_financial": "B/C financial",
+        "bc_municipal": "B/C municipal", "ratio_note": "B/C ratios are rounded to the nearest 0.05, as in the "
+        "MKBA tool; the files (NetCDF, CSV, Excel) keep full precision. Amounts are present values.",
+        "distributions": "Distribution of saldo and B/C ratios", "dist_caption": "Histogram and cumulative "
+        "probability of {what}, with P5, P50, P95 and the break-even line.",
+        "actors": "Split over actors", "actor": "Actor", "p_net": "P(net > 0)",
+        "actor_caption": "Net result (benefits − costs, present value) per actor with 90% interval.",
+        "time": "Time profile", "year": "Year", "time_caption": "Net cash flow per year (undiscounted): 90% and "
+        "50% intervals, median and base case.",
+        "cb_caption": "Costs and benefits per line (mean over the draws) with the 90% interval of the total.",
+        "drivers": "Main drivers", "tornado_caption": "Tornado: the saldo when one input moves to its P5 or P95 "
+        "while all others stay at their base value (largest effect on top).",
+        "input": "Input", "low": "Saldo at P5", "high": "Saldo at P95", "swing": "Swing",
+        "scenarios": "What-if scenarios", "scenario": "Scenario", "delta": "Δ saldo vs base (P5–P95)",
+        "p_bc": "P(B/C > 1)", "base_scenario": "base",
+        "assumptions": "Assumptions", "uncertain": "Uncertain inputs", "fixed": "Fixed inputs", "group": "Group",
+        "dist": "Distribution", "p5p95": "P5–P95", "unit": "Unit", "source": "Source", "name": "Input",
+        "value": "Value",
+        "method": "Method", "provenance": "Provenance", "convergence": "Convergence",
+        "conv_caption": "Running P5/P50/P95 of the saldo against the number of draws.",
+        "lean_note": "This run was stored 'lean' (more than 200,000 draws): no per-actor or per-year split was "
+        "kept per draw. The actor and time-profile sections therefore show the base case only.",
+        "no_study": "The study file ({file}) is not available or has changed since the run (hash {hash}); this "
+        "report was made from the results alone, without the tornado and without the scenario comparison.",
+        "no_scenarios": "The study has no named scenarios.",
+        "no_tornado": "The tornado is not available ({why}).",
+        "saved_sa": "Global sensitivity analysis from {file} (mkba sensitivity, method {method}, target {target}, "
+        "{n} model evaluations), most important inputs:",
+        "mkba_title": "Monte Carlo uncertainty analysis of the SCBA",
+    },
+}
+
+
+def _label(table: Mapping[str, tuple[str, str]], key: str, lang: Lang) -> str:
+    nl, en = table.get(key, (key, key))
+    return nl if lang == "nl" else en
+
+
+class ReportInputError(ValueError):
+    """A results file that cannot be reported on (missing, unreadable, not mkba results)."""
+
+
+REQUIRED = ("costs", "benefits", "saldo", *RATIOS, "line", "base_npv", "base_cashflow", "base_saldo")
+
+
+def open_results(path: str | Path) -> xr.Dataset:
+    """Load a ``results.nc`` fully into memory (the file is closed again), checking it is mkba's."""
+    p = Path(path)
+    if not p.is_file():
+        raise ReportInputError(f"{path}: no such file")
+    try:
+        with xr.open_dataset(p, engine="h5netcdf") as f:
+            ds = f.load()
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
+        raise ReportInputError(f"{path}: not a readable NetCDF file ({type(exc).__name__})") from None
+    missing = [v for v in REQUIRED if v not in ds]
+    if missing or "draw" not in ds.dims:
+        raise ReportInputError(f"{path}: not an mkba results file (missing {', '.join(missing) or 'draw'})")
+    return ds
+
+
+def resolve_language(ds: xr.Dataset, lang: str | None = None) -> Lang:
+    """``lang`` if given, else the study's language (Dutch for Dutch studies); anything else → English."""
+    chosen = lang or str(ds.attrs.get("language", "nl"))
+    return "nl" if chosen == "nl" else "en"
+
+
+def load_study_for(ds: xr.Dataset, study_file: str | Path | None = None) -> Study | None:
+    """The study that produced ``ds`` if its file still exists with the same content hash, else None."""
+    from ..simulator.study import Study, StudyError
+
+    path = Path(study_file or ds.attrs.get("study_file", ""))
+    if not str(path) or not path.is_file():
+        return None
+    try:
+        study = Study.from_toml(path)
+    except StudyError:
+        return None
+    if study.content_hash != ds.attrs.get("study_hash"):
+        return None
+    return study
+
+
+# --- document model --------------------------------------------------------------------------
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    align: str = ""  # one letter per column: l or r (default: first left, rest right)
+
+
+@dataclass
+class Figure:
+    name: str  # chart file stem inside charts/
+    caption: str
+
+
+@dataclass
+class Report:
+    lang: Lang
+    title: str
+    blocks: list[tuple[str, Any]] = field(default_factory=list)
+
+    def h(self, text: str) -> None:
+        self.blocks.append(("h2", text))
+
+    def h3(self, text: str) -> None:
+        self.blocks.append(("h3", text))
+
+    def p(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def table(self, t: Table) -> None:
+        self.blocks.append(("table", t))
+
+    def fig(self, f: Figure) -> None:
+        self.blocks.append(("fig", f))
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(rep: Report, chart_dir: str = "charts") -> str:
+    out = [f"# {rep.title}", ""]
+    for kind, b in rep.blocks:
+        if kind == "h2":
+            out += [f"## {b}", ""]
+        elif kind == "h3":
+            out += [f"### {b}", ""]
+        elif kind == "p":
+            out += [b, ""]
+        elif kind == "table":
+            align = b.align or "l" + "r" * (len(b.header) - 1)
+            out.append("| " + " | ".join(_md_cell(h) for h in b.header) + " |")
+            out.append("|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|")
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
+            out.append("")
+        elif kind == "fig":
+            out += [f"![{_md_cell(b.caption)}]({chart_dir}/{b.name}.png)", "", f"*{b.caption}*", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+_CSS = """
+body{font-family:"Segoe UI",Calibri,Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;
+line-height:1.45}
+h1{font-size:1.6rem;border-bottom:2px solid #111;padding-bottom:.3rem}h2{font-size:1.25rem;margin-top:2rem}
+h3{font-size:1.05rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}th,td{border:1px solid #999;padding:.25rem .5rem;
+vertical-align:top}th{background:#e8e8e8;text-align:left}td.r{text-align:right;white-space:nowrap}
+figure{margin:1rem 0}figure img{max-width:100%;width:46rem;height:auto;border:1px solid #ddd}
+figcaption{font-size:.85rem;font-style:italic}p.headline{font-size:1.15rem;font-weight:600;border-left:4px solid #111;
+padding-left:.6rem}
+@media print{body{max-width:none}figure{page-break-inside:avoid}}
+"""
+
+
+def render_html(rep: Report, images: Mapping[str, bytes]) -> str:
+    """Self-contained HTML: CSS inline, every image a base64 ``data:`` URI."""
+    e = html.escape
+    out = ["<!DOCTYPE html>", f'<html lang="{rep.lang}">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{e(rep.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", f"<h1>{e(rep.title)}</h1>"]
+    first_p = True
+    for kind, b in rep.blocks:
+        if kind in ("h2", "h3"):
+            out.append(f"<{kind}>{e(b)}</{kind}>")
+        elif kind == "p":
+            out.append(f'<p class="headline">{e(b)}</p>' if first_p else f"<p>{e(b)}</p>")
+            first_p = False
+        elif kind == "table":
+            align = b.align or "l" + "r" * (len(b.header) - 1)
+            out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in b.header) + "</tr></thead><tbody>")
+            for row in b.rows:
+                out.append("<tr>" + "".join(f'<td class="{a}">{e(c)}</td>' for a, c in zip(align, row)) + "</tr>")
+            out.append("</tbody></table>")
+        elif kind == "fig":
+            data = base64.b64encode(images[b.name]).decode("ascii")
+            out.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(b.caption)}">'
+                       f"<figcaption>{e(b.caption)}</figcaption></figure>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+# --- content ---------------------------------------------------------------------------------
+def _q(v: np.ndarray) -> tuple[float, float, float]:
+    v = np.asarray(v, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (math.nan,) * 3
+    a, b, c = np.quantile(v, (0.05, 0.5, 0.95))
+    return float(a), float(b), float(c)
+
+
+def _num(v: float, lang: Lang) -> str:
+    """A plain input value with about four significant figures."""
+    if not math.isfinite(v):
+        return "—"
+    if v == 0:
+        return "0"
+    mag = math.floor(math.log10(abs(v)))
+    return format_number(v, max(0, 3 - mag), lang=lang).rstrip("0").rstrip(",.") if mag < 3 else \
+        format_number(v, 0, lang=lang)
+
+
+def _dist_text(spec: Any, lang: Lang) -> str:
+    if not isinstance(spec, dict):
+        return "vast" if lang == "nl" else "fixed"
+    kind = spec.get("dist", "?")
+    args = []
+    for k, v in spec.items():
+        if k == "dist":
+            continue
+        if isinstance(v, list):
+            args.append(f"{k}=[{'; '.join(_num(float(x), lang) for x in v[:6])}{'; …' if len(v) > 6 else ''}]")
+        else:
+            args.append(f"{k}={_num(float(v), lang)}")
+    sep = "; " if lang == "nl" else ", "  # Dutch decimal commas would blur ", " between arguments
+    return f"{kind}({sep.join(args)})"
+
+
+def _dist_from_spec(spec: Any) -> Any:
+    """Rebuild a distribution from the Dataset's stored spec (when the study file is gone)."""
+    from .. import distributions as d
+
+    classes = {"uniform": d.Uniform, "triangular": d.Triangular, "pert": d.Pert, "normal": d.Normal,
+               "lognormal": d.LogNormal, "beta": d.Beta, "discrete": d.Discrete, "empirical": d.Empirical}
+    if not isinstance(spec, dict) or spec.get("dist") not in classes:
+        return None
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.items() if k != "dist"}
+    try:
+        return classes[spec["dist"]](**kw)
+    except Exception:  # noqa: BLE001 - a spec we cannot rebuild just gets no P5–P95 column
+        return None
+
+
+def input_table(ds: xr.Dataset, study: Study | None = None) -> list[dict[str, Any]]:
+    """Every input with group, unit, distribution spec, base, P5 and P95 and source (plain data, used by
+    the report and the Excel workbook). P5/P95 come from the distribution itself (study or stored
+    spec), else from the sampled inputs, else are NaN."""
+    params = json.loads(ds.attrs.get("parameters", "{}"))
+    live = study.scenario(str(ds.attrs.get("scenario", "base"))).parameters if study is not None else None
+    rows = []
+    for name, p in params.items():
+        spec = p.get("dist")
+        uncertain = isinstance(spec, dict)
+        p5 = p95 = float(p["base"])
+        if uncertain:
+            dist = live[name].dist if live is not None and name in live else _dist_from_spec(spec)
+            if dist is not None:
+                p5, p95 = (float(x) for x in dist.ppf([0.05, 0.95]))
+            elif "inputs" in ds and name in ds["input"].values:
+                p5, _, p95 = _q(ds["inputs"].sel(input=name).values)
+            else:
+                p5 = p95 = math.nan
+        rows.append({"name": name, "group": p.get("group", ""), "unit": p.get("unit", ""), "spec": spec,
+                     "uncertain": uncertain, "base": float(p["base"]), "p5": p5, "p95": p95,
+                     "source": p.get("source", "")})
+    return rows
+
+
+def scenario_comparison(study: Study, ds: xr.Dataset, draws: int = SCENARIO_DRAWS) -> list[dict[str, Any]]:
+    """Every named scenario (and the base) at ``draws`` draws with the run's seed and sampler.
+
+    Scenarios share their uniforms (common random numbers), so the paired difference per draw is the
+    scenario's effect, not sampling noise."""
+    from ..simulator.results import simulate
+
+    n = int(min(draws, int(ds.attrs.get("draws", draws))))
+    seed, sampler = int(ds.attrs.get("seed", 0)), str(ds.attrs.get("sampler", "mc"))
+    names = ["base", *study.scenarios]
+    runs = {name: simulate(study.scenario(name), draws=n, seed=seed, sampler=sampler, store="lean")
+            for name in names}
+    ref = runs["base"]["saldo"].values
+    rows = []
+    for name in names:
+        r = runs[name]
+        s5, s50, s95 = _q(r["saldo"].values)
+        b5, b50, b95 = _q(r["bc_social"].values)
+        d5, d50, d95 = _q(r["saldo"].values - ref)
+        rows.append({"name": name, "title": study.scenario_title(name) if name != "base" else "",
+                     "draws": n, "base_saldo": float(r["base_saldo"]), "saldo_p5": s5, "saldo_p50": s50,
+                     "saldo_p95": s95, "bc_p5": b5, "bc_p50": b50, "bc_p95": b95,
+                     "base_bc_social": float(r["base_bc_social"]),
+                     "p_bc_gt_1": float((r["bc_social"] > 1).mean()), "delta_p5": d5, "delta_p50": d50,
+                     "delta_p95": d95})
+    return rows
+
+
+def _actor_rows(ds: xr.Dataset, lang: Lang) -> tuple[list[str], list[list[str]]]:
+    from .charts import actor_net, is_lean
+
+    base = actor_net(ds, base=True)
+    t = _T[lang]
+    if is_lean(ds):
+        header = [t["actor"], t["base"]]
+        rows = [[_label(ACTOR_LABELS, str(a), lang), format_money(float(base.sel(actor=a)), lang=lang)]
+                for a in ds["actor"].values]
+        return header, rows
+    net = actor_net(ds)
+    header = [t["actor"], t["base"], t["median"], t["range"], t["p_net"]]
+    rows = []
+    for a in ds["actor"].values:
+        v = net.sel(actor=a).values
+        lo, mid, hi = _q(v)
+        involved = bool(np.any(v != 0)) or float(base.sel(actor=a)) != 0
+        rows.append([_label(ACTOR_LABELS, str(a), lang), format_money(float(base.sel(actor=a)), lang=lang),
+                     format_money(mid, lang=lang), format_money_range(lo, hi, lang=lang),
+                     format_probability(float((v > 0).mean()), lang=lang) if involved else "—"])
+    return header, rows
+
+
+def _time_rows(ds: xr.Dataset, lang: Lang) -> tuple[list[str], list[list[str]]]:
+    from .charts import is_lean, net_cashflow
+
+    t = _T[lang]
+    base = net_cashflow(ds, base=True).values
+    years = [str(int(y)) for y in ds["year"].values]
+    if is_lean(ds):
+        return [t["year"], t["base"]], [[y, format_money(float(b), lang=lang)] for y, b in zip(years, base)]
+    cf = net_cashflow(ds).values
+    rows = []
+    for j, y in enumerate(years):
+        lo, mid, hi = _q(cf[:, j])
+        rows.append([y, format_money(float(base[j]), lang=lang), format_money(mid, lang=lang),
+                     format_money_range(lo, hi, lang=lang)])
+    return [t["year"], t["base"], t["median"], t["range"]], rows
+
+
+def build_report(
+    ds: xr.Dataset,
+    *,
+    lang: Lang,
+    study: Study | None,
+    tornado: xr.Dataset | None = None,
+    tornado_why: str = "",
+    scenarios: Sequence[Mapping[str, Any]] | None = None,
+    charts: Sequence[str] = (),
+    sensitivity: Sequence[tuple[str, xr.Dataset]] = (),
+) -> Report:
+    """The report's content as blocks; ``charts`` names the chart files that exist."""
+    t = _T[lang]
+    res = summarise(ds)
+    summ, base, prob = res["summary"], res["base"], res["probabilities"]
+    a = ds.attrs
+    title = a.get("title") or a.get("study", "")
+    scen = str(a.get("scenario", "base"))
+    rep = Report(lang=lang, title=f"{t['mkba_title']}: {title}" + ("" if scen == "base" else f" — {scen}"))
+
+    lo, hi = format_money_ends(summ["saldo"]["p5"], summ["saldo"]["p95"], lang=lang)
+    rep.p(t["headline"].format(lo=lo, hi=hi, p=format_probability(prob["bc_social_gt_1"], lang=lang)))
+    rep.p(t["base_sentence"].format(saldo=format_money(base["saldo"], lang=lang),
+                                    bc=format_ratio(base["bc_social"], lang=lang)))
+    if study is None:
+        rep.p(t["no_study"].format(file=a.get("study_file", "?"), hash=a.get("study_hash", "?")))
+
+    # costs and benefits
+    rep.h(t["results"])
+    header = [t["line"], t["base"], t["median"], t["range"], t["p_gt"]]
+    rows = []
+    for name in (*COST_ITEMS, *(i for i in ITEMS if i not in COST_ITEMS), "costs", "benefits", "saldo", *RATIOS):
+        s = summ[name]
+        if name in RATIOS:
+            rows.append([t[name], format_ratio(base[name], lang=lang), format_ratio(s["p50"], lang=lang),
+                         format_ratio_range(s["p5"], s["p95"], lang=lang),
+                         format_probability(prob[f"{name}_gt_1"], lang=lang)])
+            continue
+        if name in ITEMS and base[name] == 0 and s["p5"] == 0 and s["p95"] == 0:
+            continue  # a line this study does not use
+        label = _label(ITEM_LABELS, name, lang) if name in ITEMS else t[name]
+        last = f"P(> 0) = {format_probability(prob['saldo_gt_0'], lang=lang)}" if name == "saldo" else ""
+        rows.append([label, format_money(base[name], lang=lang), format_money(s["p50"], lang=lang),
+                     format_money_range(s["p5"], s["p95"], lang=lang), last])
+    rep.table(Table(header, rows))
+    rep.p(t["ratio_note"])
+    if "costs_benefits" in charts:
+        rep.fig(Figure("costs_benefits", t["cb_caption"]))
+
+    rep.h(t["distributions"])
+    for var in ("saldo", *RATIOS):
+        if var in charts:
+            rep.fig(Figure(var, t["dist_caption"].format(what=t[var])))
+
+    from .charts import is_lean
+
+    lean = is_lean(ds)
+    rep.h(t["actors"])
+    if lean:
+        rep.p(t["lean_note"])
+    h, r = _actor_rows(ds, lang)
+    rep.table(Table(h, r))
+    if "actors" in charts:
+        rep.fig(Figure("actors", t["actor_caption"]))
+
+    rep.h(t["time"])
+    h, r = _time_rows(ds, lang)
+    rep.table(Table(h, r))
+    if "cashflow" in charts:
+        rep.fig(Figure("cashflow", t["time_caption"]))
+
+    rep.h(t["drivers"])
+    if tornado is not None:
+        if "tornado" in charts:
+            rep.fig(Figure("tornado", t["tornado_caption"]))
+        rows = []
+        for i in range(min(10, tornado.sizes["parameter"])):
+            row = tornado.isel(parameter=i)
+            rows.append([str(row["parameter"].values), format_money(float(row["target_low"]), lang=lang),
+                         format_money(float(row["target_high"]), lang=lang), format_money(float(row["swing"]), lang=lang)])
+        rep.table(Table([t["input"], t["low"], t["high"], t["swing"]], rows))
+    else:
+        rep.p(t["no_tornado"].format(why=tornado_why))
+    for fname, sa in sensitivity:
+        rep.p(t["saved_sa"].format(file=fname, method=sa.attrs.get("method", "?"), target=sa.attrs.get("target", "?"),
+                                   n=format_number(int(sa.attrs.get("n_evaluations", 0)), lang=lang)))
+        idx = [str(i) for i in sa["index"].values]
+        def cell(v: float) -> str:  # Sobol indices are fractions, Morris μ* is in euros
+            return format_number(v, 0 if abs(v) >= 100 else 3, lang=lang)
+
+        rows = [[str(p)] + [cell(float(sa["value"].sel(parameter=p, index=i))) for i in idx]
+                for p in sa["parameter"].values[:8]]
+        rep.table(Table([t["input"], *idx], rows))
+
+    if study is not None:
+        rep.h(t["scenarios"])
+        if scenarios and len(scenarios) > 1:
+            rows = []
+            for s in scenarios:
+                label = t["base_scenario"] if s["name"] == "base" else f"{s['name']}: {s['title']}"
+                delta = "—" if s["name"] == "base" else \
+                    f"{format_money(s['delta_p50'], lang=lang)} ({format_money_range(s['delta_p5'], s['delta_p95'], lang=lang)})"
+                rows.append([label, format_money(s["base_saldo"], lang=lang),
+                             format_money_range(s["saldo_p5"], s["saldo_p95"], lang=lang),
+                             format_ratio_range(s["bc_p5"], s["bc_p95"], lang=lang),
+                             format_probability(s["p_bc_gt_1"], lang=lang), delta])
+            rep.table(Table([t["scenario"], f"{t['saldo']}: {t['base'].lower()}", f"{t['saldo']}: {t['range']}",
+                             f"{t['bc_social']}: {t['range']}", t["p_bc"], t["delta"]], rows))
+        else:
+            rep.p(t["no_scenarios"])
+
+    # assumptions
+    rep.h(t["assumptions"])
+    inputs = input_table(ds, study)
+    unc = [r for r in inputs if r["uncertain"]]
+    fixed = [r for r in inputs if not r["uncertain"]]
+    rep.h3(f"{t['uncertain']} ({len(unc)})")
+    rep.table(Table([t["name"], t["dist"], t["base"], t["p5p95"], t["unit"], t["source"]],
+                    [[r["name"], _dist_text(r["spec"], lang), _num(r["base"], lang),
+                      f"{_num(r['p5'], lang)} – {_num(r['p95'], lang)}", r["unit"], r["source"]] for r in unc],
+                    align="llrrll"))
+    rep.h3(f"{t['fixed']} ({len(fixed)})")
+    rep.table(Table([t["name"], t["value"], t["unit"], t["source"]],
+                    [[r["name"], _num(r["base"], lang), r["unit"], r["source"]] for r in fixed], align="lrll"))
+
+    rep.h(t["method"])
+    rep.p(_method_note(ds, lang, scenarios, tornado))
+    if "convergence" in charts:
+        rep.fig(Figure("convergence", t["conv_caption"]))
+
+    rep.h(t["provenance"])
+    prov = [("study", a.get("study", "")), ("scenario", scen), ("study_file", a.get("study_file", "")),
+            ("study_hash", a.get("study_hash", "")), ("mkba_version (run)", a.get("mkba_version", "")),
+            ("created (run)", a.get("created", "")), ("mkba_version (report)", __version__)]
+    rep.table(Table(["", ""], [[k, str(v)] for k, v in prov], align="ll"))
+    return rep
+
+
+def _method_note(ds: xr.Dataset, lang: Lang, scenarios: Sequence[Mapping[str, Any]] | None,
+                 tornado: xr.Dataset | None) -> str:
+    a = ds.attrs
+    draws = format_number(int(a.get("draws", ds.sizes["draw"])), lang=lang)
+    sampler = {"mc": ("Monte Carlo", "Monte Carlo"), "lhs": ("Latin hypercube", "Latin hypercube")}.get(
+        str(a.get("sampler", "mc")), (str(a.get("sampler")),) * 2)[0 if lang == "nl" else 1]
+    rate = format_percent(float(a.get("discount_rate", math.nan)), 1, lang=lang)
+    n_sc = format_number(scenarios[0]["draws"], lang=lang) if scenarios else ""
+    if lang == "nl":
+        text = (f"{draws} trekkingen ({sampler}), seed {a.get('seed')}, alle onzekere invoer tegelijk getrokken; "
+                f"disconteringsvoet {rate} (reëel + risico-opslag). Opslag: {a.get('store', 'full')}. "
+                "Ranges zijn 90 %-intervallen (P5–P95) over de trekkingen; het basisgeval is het model met elke "
+                "invoer op zijn basiswaarde.")
+        if tornado is not None:
+            text += " De tornado is een één-voor-één-analyse: elke invoer op zijn P5 en P95, de rest op basis."
+        if scenarios:
+            text += (f" De scenariovergelijking gebruikt {n_sc} trekkingen per scenario (minder dan de hoofdrun, "
+                     "om het rapport snel te houden) met dezelfde seed; scenario's delen hun toevalsgetallen "
+                     "(common random numbers), dus Δ saldo is het effect van het scenario per trekking, "
+                     "geen steekproefruis.")
+        return text
+    text = (f"{draws} draws ({sampler}), seed {a.get('seed')}, all uncertain inputs sampled together; discount "
+            f"rate {rate} (real + risk premium). Storage: {a.get('store', 'full')}. Ranges are 90% intervals "
+            "(P5–P95) over the draws; the base case is the model with every input at its base value.")
+    if tornado is not None:
+        text += " The tornado is a one-way analysis: each input at its P5 and P95, all others at base."
+    if scenarios:
+        text += (f" The scenario comparison uses {n_sc} draws per scenario (fewer than the main run, to keep the "
+                 "report fast) with the same seed; scenarios share their random numbers (common random "
+                 "numbers), so Δ saldo is the scenario's effect per draw, not sampling noise.")
+    return text
+
+
+def saved_sensitivity(folder: Path, ds: xr.Dataset) -> list[tuple[str, xr.Dataset]]:
+    """Global sensitivity results that ``mkba sensitivity`` left in ``folder`` for this study (optional
+    report content: anything unreadable or of another study is skipped)."""
+    found = []
+    for path in sorted(Path(folder).glob("sensitivity-*.nc")):
+        try:
+            with xr.open_dataset(path, engine="h5netcdf") as f:
+                sa = f.load()
+        except Exception:  # noqa: BLE001 - optional content; a broken file must not stop the report
+            continue
+        if {"value", "parameter", "index"} <= set(sa.variables) and sa.attrs.get("study", ds.attrs.get("study")) \
+                == ds.attrs.get("study") and sa.attrs.get("method") != "oneway":
+            found.append((path.name, sa))
+    return found
+
+
+def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
+    from ..sensitivity.oneway import oneway
+
+    s = study.scenario(str(ds.attrs.get("scenario", "base")))
+    return oneway(s.model, s.parameters, target="saldo", low=0.05, high=0.95)
+
+
+def write_report(
+    ds: xr.Dataset,
+    folder: str | Path,
+    *,
+    lang: str | None = None,
+    study: Study | None = None,
+    find_study: bool = True,
+    scenario_draws: int = SCENARIO_DRAWS,
+    excel: bool = True,
+    sensitivity_dir: str | Path | None = None,
+) -> dict[str, str]:
+    """Write report.md, report.html, summary.xlsx and charts/ into ``folder``; returns the paths.
+
+    ``study``: the study that produced ``ds``; if None and ``find_study``, the study file named in the
+    Dataset attrs is used when it still exists with the same content hash. Results of ``mkba
+    sensitivity`` (``sensitivity-<method>.nc``) found in ``sensitivity_dir`` (default ``folder``) are
+    listed in the drivers section."""
+    from .charts import ChartJob, new_axes, save_figure
+
+    folder = Path(folder)
+    language = resolve_language(ds, lang)
+    if study is None and find_study:
+        study = load_study_for(ds)
+    if study is not None and study.scenario_name != "base":
+        # a scenario's Study has no scenarios of its own: compare from the study as written
+        from ..simulator.study import Study
+
+        study = Study.from_dict(study.raw, source=study.source)
+    chart_dir = folder / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    job = ChartJob(ds, chart_dir, lang=language)  # drawn in worker processes while we do the rest here
+    try:
+        tornado, why, tornado_paths = None, "", None
+        if study is not None:
+            try:
+                from .sensitivity_charts import plot_tornado
+
+                tornado = _tornado(study, ds)
+                top = min(12, tornado.sizes["parameter"])
+                height = 1.2 + 0.32 * top
+                # input names are long: a wide left margin (the chart has no layout engine)
+                ax = new_axes((7.2, height), left=0.40, right=0.97, bottom=0.6 / height + 0.05)
+                plot_tornado(tornado, ax=ax, lang=language, top=top)
+                tornado_paths = save_figure(ax.figure, chart_dir / "tornado")
+            except ImportError as exc:  # the sensitivity package is optional for a report
+                tornado, why = None, str(exc)
+        else:
+            why = "studiebestand niet beschikbaar" if language == "nl" else "study file not available"
+
+        scenarios = scenario_comparison(study, ds, scenario_draws) if study is not None and study.scenarios else None
+        inputs = input_table(ds, study)
+        out = {"report_md": str(folder / "report.md"), "report_html": str(folder / "report.html"),
+               "charts": str(chart_dir)}
+        if excel:
+            from .excel import write_excel
+
+            write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scenarios)
+            out["excel"] = str(folder / "summary.xlsx")
+    finally:
+        written = job.result()
+    if tornado_paths is not None:
+        written["tornado"] = tornado_paths
+
+    sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
+    rep = build_report(ds, lang=language, study=study, tornado=tornado, tornado_why=why, scenarios=scenarios,
+                       charts=list(written), sensitivity=sensitivity)
+    images = {name: paths["png"].read_bytes() for name, paths in written.items()}
+    md, page = render_markdown(rep), render_html(rep, images)
+    atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))
+    atomic_write(folder / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
+    return out
+

@@ -1,0 +1,160 @@
+"""One entry point for every method: ``analyse(model, params, method=...)`` and ``analyse_study``.
+
+Design-based methods (Sobol, Morris, FAST, RBD-FAST) draw their SALib design, evaluate the model
+through mkba's ``ppf`` and analyse; given-data methods (PAWN, δ) run an ordinary Monte Carlo sample
+with :func:`mkba.run` (or :func:`mkba.simulate` for a study) and analyse it without extra runs;
+``oneway`` is the tornado of :func:`mkba.sensitivity.oneway`. Every result is a Dataset
+``value(parameter, index)`` / ``conf(parameter, index)`` sorted by its ranking index (``ST``,
+``mu_star``, ``S1``, ``delta``, ``median`` or ``swing``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from ..simulator.engine import Model, run
+from ..simulator.parameters import ParameterSet
+from ._result import ranking
+from .designs import evaluate_design, sample
+from .fast import analyse_fast, analyse_rbd_fast
+from .given_data import analyse_given_data, given_data
+from .morris import analyse_morris
+from .oneway import oneway
+from .sobol import analyse_sobol
+from .targets import extract
+
+if TYPE_CHECKING:
+    from ..simulator.study import Study
+
+__all__ = ["DEFAULT_N", "METHODS", "Method", "analyse", "analyse_study", "to_json"]
+
+Method = Literal["sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway"]
+METHODS: tuple[str, ...] = ("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway")
+# Default base sample per method (see README "Sensitivity" for the run times on the bundled studies).
+DEFAULT_N: dict[str, int] = {"sobol": 2048, "morris": 100, "fast": 512, "rbd-fast": 2048,
+                             "delta": 20_000, "pawn": 20_000, "oneway": 0}
+_ANALYSE = {"sobol": analyse_sobol, "morris": analyse_morris, "fast": analyse_fast, "rbd-fast": analyse_rbd_fast}
+
+
+def analyse(
+    model: Model,
+    params: ParameterSet,
+    *,
+    method: Method = "sobol",
+    target: str = "saldo",
+    n: int | None = None,
+    seed: int = 0,
+    groups: bool = False,
+    second_order: bool = False,
+    num_resamples: int | None = None,
+    conf_level: float = 0.95,
+) -> xr.Dataset:
+    """Sensitivity indices of ``target`` for any vectorised model and parameter set.
+
+    Parameters
+    ----------
+    method
+        ``sobol`` · ``morris`` · ``fast`` · ``rbd-fast`` (designs), ``delta`` · ``pawn`` (given
+        data: ``n`` Monte Carlo draws), ``oneway`` (P5/P95 tornado; ``n`` unused).
+    n
+        Base sample size (default :data:`DEFAULT_N`).
+    groups
+        Grouped indices by ``Parameter.group`` (Sobol, Morris).
+    num_resamples
+        Bootstrap resamples for the CIs: default 100 for designs, 50 for δ and PAWN (whose
+        bootstrap re-estimates densities/ECDFs for every input; 50 keeps a 20,000-draw analysis
+        within seconds).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``value``/``conf`` over ``parameter`` × ``index``, ranked; attrs ``method``, ``target``,
+        ``rank_by``, ``n_evaluations`` and the design's metadata.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if groups and method not in ("sobol", "morris"):
+        raise ValueError(f"{method} has no grouped indices; use sobol or morris with groups")
+    n = DEFAULT_N[method] if n is None else int(n)
+    if num_resamples is None:
+        num_resamples = 50 if method in ("delta", "pawn") else 100
+    if method == "oneway":
+        return oneway_indices(oneway(model, params, target=target))
+    if method in ("delta", "pawn"):
+        res = run(model, params, draws=max(n, 1), seed=seed, keep_inputs=True,
+                  reduce=lambda out: {"target": extract(out, target)})
+        names = params.uncertain
+        x = np.column_stack([res.inputs[k] for k in names])
+        ds = analyse_given_data(x, res.outputs["target"], names, method=method, target=target,
+                                num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+        ds.attrs.update(n_evaluations=n, seed=seed)
+        return _with_groups(ds, params)
+    design = sample(params, method, n, seed=seed, groups=groups, second_order=second_order)  # type: ignore[arg-type]
+    y = evaluate_design(model, params, design, target=target)
+    ds = _ANALYSE[method](design, y, params, target=target, num_resamples=num_resamples, conf_level=conf_level)
+    return _with_groups(ds, params)
+
+
+def _with_groups(ds: xr.Dataset, params: ParameterSet) -> xr.Dataset:
+    """Add the ``group`` coordinate (a group's own name for grouped indices)."""
+    names = [str(p) for p in ds["parameter"].values]
+    return ds.assign_coords(group=("parameter", [params[p].group if p in params else p for p in names]))
+
+
+def oneway_indices(ow: xr.Dataset) -> xr.Dataset:
+    """A one-way Dataset in the common ``value(parameter, index)`` shape (index ``swing``,
+    ``target_low``, ``target_high``), keeping the one-way variables."""
+    val = xr.concat([ow["swing"], ow["target_low"], ow["target_high"]], dim="index")
+    ds = ow.assign(value=val.assign_coords(index=["swing", "target_low", "target_high"]).transpose())
+    ds["conf"] = xr.full_like(ds["value"], np.nan)
+    ds.attrs.update(rank_by="swing", plot_indices="swing")
+    return ds
+
+
+def analyse_study(study: Study, *, method: Method = "sobol", n: int | None = None, seed: int | None = None,
+                  **kwargs: Any) -> xr.Dataset:
+    """:func:`analyse` on a :class:`mkba.Study`. Given-data methods analyse :func:`mkba.simulate`
+    (the study's own sampler, default draws and seed unless ``n``/``seed`` are given)."""
+    seed = study.spec.simulation.seed if seed is None else seed
+    if method in ("delta", "pawn"):
+        from ..simulator.results import simulate
+
+        draws = DEFAULT_N[method] if n is None else int(n)
+        ds = simulate(study, draws=draws, seed=seed, store="full")
+        kw = {k: v for k, v in kwargs.items() if k in ("target", "num_resamples", "conf_level") and v is not None}
+        if kwargs.get("groups"):
+            raise ValueError(f"{method} has no grouped indices; use sobol or morris with groups")
+        res = given_data(ds, method=method, seed=seed, **kw)
+        res.attrs["n_evaluations"] = draws
+    else:
+        res = analyse(study.model, study.parameters, method=method, n=n, seed=seed, **kwargs)
+    res.attrs["study"] = study.name
+    return res
+
+
+def _clean(v: float) -> float | None:
+    return None if not math.isfinite(v) else float(v)
+
+
+def to_json(ds: xr.Dataset) -> dict[str, Any]:
+    """The CLI's JSON object: ``{"method", "target", "n_evaluations", "indices", "ranking"}``
+    (NaN → null)."""
+    idx = [str(i) for i in ds["index"].values]
+    indices: dict[str, dict[str, float | None]] = {}
+    for p in ds["parameter"].values:
+        row = ds["value"].sel(parameter=p).values
+        conf = ds["conf"].sel(parameter=p).values
+        entry = {k: _clean(v) for k, v in zip(idx, row)}
+        entry.update({f"{k}_conf": _clean(c) for k, c in zip(idx, conf) if math.isfinite(c)})
+        indices[str(p)] = entry
+    return {
+        "method": str(ds.attrs["method"]),
+        "target": str(ds.attrs["target"]),
+        "n_evaluations": int(ds.attrs["n_evaluations"]),
+        "indices": indices,
+        "ranking": ranking(ds),
+    }

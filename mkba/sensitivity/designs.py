@@ -1,0 +1,226 @@
+"""Sampling designs for global sensitivity analysis, evaluated through mkba's own ``ppf``.
+
+SALib draws every design on the unit hypercube (bounds [0, 1] for each uncertain input); the
+uniforms are then mapped through each input's distribution by :func:`mkba.simulator.engine.evaluate`,
+so every mkba distribution works with every method. A design is an :class:`xarray.Dataset` with
+the uniforms ``u(run, input)`` and its metadata in ``attrs`` (``method``, ``n``, ``seed``,
+``second_order``, ``inputs``, ``groups``, ``num_levels``, ``M``, ``n_runs``; the lists as JSON), so
+an analysis checks that outputs and design belong together instead of guessing from array sizes.
+
+References
+----------
+Saltelli, A., Annoni, P., Azzini, I., Campolongo, F., Ratto, M., Tarantola, S. (2010). Variance
+based sensitivity analysis of model output. Design and estimator for the total sensitivity index.
+*Computer Physics Communications* 181(2), 259–270. doi:10.1016/j.cpc.2009.09.018
+Herman, J., Usher, W. (2017). SALib: an open-source Python library for sensitivity analysis.
+*Journal of Open Source Software* 2(9), 97. doi:10.21105/joss.00097
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from ..simulator.engine import Model, evaluate
+from ..simulator.parameters import ParameterSet
+from .targets import extract
+
+__all__ = [
+    "DesignMethod", "MIN_N", "check_design", "design_json", "evaluate_design", "groups_of", "problem", "sample",
+]
+
+DesignMethod = Literal["sobol", "morris", "fast", "rbd-fast"]
+EPS = 1e-12  # SALib designs reach 0 and 1 exactly; ppf there is infinite for open supports
+CHUNK = 32_768  # design rows per model call: bounds memory for the MKBA actor cube
+
+# Smallest base sample per method, and why: below these the estimators are noise or undefined.
+MIN_N: dict[str, int] = {
+    "sobol": 64,  # Saltelli/Jansen estimators and their bootstrap CIs need a few dozen base rows
+    "morris": 4,  # σ of the elementary effects needs several trajectories
+    "fast": 65,  # FAST needs N > 4 M² with M = 4 harmonics (Cukier et al. 1973)
+    "rbd-fast": 64,  # RBD-FAST needs N > 2 M with M = 10 harmonics, and a usable spectrum
+}
+
+
+def groups_of(params: ParameterSet) -> list[str]:
+    """The group of each uncertain input (``Parameter.group``; an ungrouped input is its own group)."""
+    return [params[n].group or n for n in params.uncertain]
+
+
+def problem(params: ParameterSet, *, groups: bool = False) -> dict[str, Any]:
+    """The SALib problem on the unit hypercube: one [0, 1] column per uncertain input."""
+    names = params.uncertain
+    if not names:
+        raise ValueError("the parameter set has no uncertain inputs: nothing to analyse")
+    prob: dict[str, Any] = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+    if groups:
+        prob["groups"] = groups_of(params)
+    return prob
+
+
+def _unique(seq: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(seq))
+
+
+def sample(
+    params: ParameterSet,
+    method: DesignMethod,
+    n: int,
+    *,
+    seed: int = 0,
+    groups: bool = False,
+    second_order: bool = False,
+    num_levels: int = 4,
+    M: int | None = None,
+) -> xr.Dataset:
+    """Draw a SALib design on [0, 1]^k for the uncertain inputs of ``params``.
+
+    Parameters
+    ----------
+    params
+        The inputs; the design's columns follow ``params.uncertain``.
+    method
+        ``"sobol"`` (Saltelli's scheme on a scrambled Sobol' sequence; ``n`` must be a power of 2;
+        ``n (k + 2)`` runs, ``n (2k + 2)`` with second order, ``k`` = inputs or groups),
+        ``"morris"`` (``n`` trajectories of ``k + 1`` runs), ``"fast"`` (``n`` runs per input) or
+        ``"rbd-fast"`` (a Latin hypercube of ``n`` runs).
+    n
+        The base sample size of the method (see :data:`MIN_N` for the minimum).
+    seed
+        Seed of the design (scrambling, trajectories, permutations).
+    groups
+        Grouped indices by ``Parameter.group`` (Sobol and Morris only).
+    second_order
+        Also estimate second-order Sobol indices.
+    num_levels, M
+        Morris grid levels; FAST/RBD-FAST harmonics (default 4 and 10).
+
+    Raises
+    ------
+    ValueError
+        Unknown method, ``n`` too small or not a power of 2 for Sobol, groups with FAST.
+    """
+    if method not in MIN_N:
+        raise ValueError(f"unknown design method {method!r}; choose one of {', '.join(MIN_N)}")
+    n = int(n)
+    if n < MIN_N[method]:
+        raise ValueError(f"{method}: n = {n} is too small; use at least {MIN_N[method]}")
+    if groups and method in ("fast", "rbd-fast"):
+        raise ValueError(f"{method} has no grouped indices; use sobol or morris with groups")
+    if second_order and method != "sobol":
+        raise ValueError("second-order indices need the sobol method")
+    prob = problem(params, groups=groups)
+    grp = prob.get("groups")
+    prob = {k: list(v) if isinstance(v, list) else v for k, v in prob.items()}  # SALib's morris adds keys
+    m = (4 if method == "fast" else 10) if M is None else int(M)
+    if method == "sobol":
+        if n & (n - 1):
+            lo = 1 << (n.bit_length() - 1)
+            raise ValueError(f"sobol: n must be a power of 2 (Sobol' sequence balance), got {n}; "
+                             f"use {lo} or {2 * lo}")
+        from SALib.sample import sobol as s
+
+        u = s.sample(prob, n, calc_second_order=second_order, scramble=True, seed=seed)
+    elif method == "morris":
+        if num_levels < 2 or num_levels % 2:
+            raise ValueError(f"morris: num_levels must be an even number >= 2, got {num_levels}")
+        from SALib.sample import morris as s
+
+        u = s.sample(prob, n, num_levels=num_levels, seed=seed)
+    elif method == "fast":
+        if n <= 4 * m * m:
+            raise ValueError(f"fast: n = {n} is too small for M = {m}; need n > 4 M² = {4 * m * m}")
+        from SALib.sample import fast_sampler as s
+
+        u = s.sample(prob, n, M=m, seed=seed)
+    else:
+        if n <= 2 * m:
+            raise ValueError(f"rbd-fast: n = {n} is too small for M = {m}; need n > 2 M = {2 * m}")
+        from SALib.sample import latin as s
+
+        u = s.sample(prob, n, seed=seed)
+    names = prob["names"]
+    ds = xr.Dataset({"u": (("run", "input"), np.asarray(u, dtype=float))}, coords={"input": names})
+    ds.attrs.update(
+        method=method,
+        n=n,
+        seed=int(seed),
+        second_order=int(bool(second_order)),
+        inputs=json.dumps(names),
+        groups=json.dumps(grp),
+        num_levels=int(num_levels),
+        M=m,
+        n_runs=int(u.shape[0]),
+    )
+    return ds
+
+
+def check_design(design: xr.Dataset, params: ParameterSet, method: str | None = None) -> dict[str, Any]:
+    """Check that ``design`` was drawn for ``params`` (and for ``method``); return its metadata.
+
+    Raises
+    ------
+    ValueError
+        A missing or foreign design, other inputs, or another method.
+    """
+    a = design.attrs
+    need = ("method", "n", "inputs", "groups", "n_runs")
+    missing = [k for k in need if k not in a]
+    if "u" not in design or missing:
+        raise ValueError(f"not an mkba sensitivity design (missing {', '.join(missing) or 'variable u'}); "
+                         "draw it with mkba.sensitivity.sample")
+    meta = dict(a)
+    meta["inputs"] = json.loads(a["inputs"])
+    meta["groups"] = json.loads(a["groups"])
+    meta["second_order"] = bool(a.get("second_order", 0))
+    if method is not None and meta["method"] != method:
+        raise ValueError(f"the design is a {meta['method']} design; a {method} analysis needs a {method} design")
+    if meta["inputs"] != params.uncertain:
+        extra = sorted(set(meta["inputs"]) - set(params.uncertain))
+        lacking = sorted(set(params.uncertain) - set(meta["inputs"]))
+        raise ValueError("the design was drawn for other inputs than these parameters"
+                         + (f"; not uncertain here: {', '.join(extra)}" if extra else "")
+                         + (f"; not in the design: {', '.join(lacking)}" if lacking else "")
+                         + ("; same inputs in another order" if not extra and not lacking else ""))
+    if meta["groups"] is not None and meta["groups"] != groups_of(params):
+        raise ValueError("the design's groups differ from the parameters' groups")
+    if design["u"].shape != (meta["n_runs"], len(meta["inputs"])):
+        raise ValueError(f"design matrix has shape {design['u'].shape}; its attrs say "
+                         f"({meta['n_runs']}, {len(meta['inputs'])})")
+    return meta
+
+
+def design_json(meta: dict[str, Any]) -> str:
+    """The design's metadata as JSON, carried into every result's attr ``design``."""
+    keys = ("method", "n", "seed", "second_order", "inputs", "groups", "num_levels", "M", "n_runs")
+    return json.dumps({k: meta[k] for k in keys if k in meta})
+
+
+def evaluate_design(
+    model: Model, params: ParameterSet, design: xr.Dataset, *, target: str = "saldo", workers: int | None = None
+) -> NDArray[np.float64]:
+    """The target at every run of ``design`` (uniforms clipped to [1e-12, 1 − 1e-12], then ``ppf``).
+
+    Evaluated in chunks of rows on a thread pool (numpy releases the GIL), keeping only the target.
+    """
+    check_design(design, params)
+    u = np.clip(design["u"].values, EPS, 1.0 - EPS)
+    spans = [(s, min(s + CHUNK, len(u))) for s in range(0, len(u), CHUNK)]
+
+    def work(span: tuple[int, int]) -> NDArray[np.float64]:
+        return extract(evaluate(model, params, u[span[0] : span[1]]), target)
+
+    nthreads = min(workers or os.cpu_count() or 1, len(spans))
+    if nthreads <= 1:
+        parts = [work(s) for s in spans]
+    else:
+        with ThreadPoolExecutor(nthreads) as pool:
+            parts = list(pool.map(work, spans))
+    return np.concatenate(parts)

@@ -1,0 +1,703 @@
+"""Batch studies: many studies × scenarios as one plan of pure, resumable tasks.
+
+A batch file (TOML) lists studies (paths relative to the batch file) and adds named scenarios and
+grids over study inputs. ``Batch.from_toml`` validates everything up front, with located errors, so a
+bad batch writes nothing. The plan is a list of :class:`Task` (study × scenario × range of draws);
+:func:`compute_task` is pure (plain data in, arrays out) and calls the engine over ``[start, stop)``,
+so by the engine's seeded blocks every task is bit-identical to the same draws of a single-process
+``simulate``. Task files (``.npz``, no pickle) are self-describing and written atomically; the
+manifest indexes them. :func:`assemble_zarr` writes the combined Dataset one task at a time.
+
+Execution (Dask or in-process) lives in :mod:`mkba.simulator.cluster`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import io
+import itertools
+import json
+import os
+import re
+import shutil
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, ValidationError, field_validator
+
+from .. import __version__
+from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
+from .engine import BLOCK, Sampler, run
+from .model import MkbaModel
+from .results import _EXTRA_TOTALS, TOTALS, _reducer, atomic_write, base_case
+from .schema import Block
+from .study import Problem, Study, StudyError, _problems, _set_path
+
+__all__ = [
+    "Batch",
+    "BatchError",
+    "Case",
+    "Manifest",
+    "Task",
+    "assemble_zarr",
+    "compute_task",
+    "read_task",
+    "write_task",
+    "PER_DRAW",
+]
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+PER_DRAW = (*TOTALS, *_EXTRA_TOTALS)  # per-draw totals (the extra ones only in the full store)
+KEPT = (*PER_DRAW, "line", "npv")  # what a task keeps of the (reduced) model outputs, where present
+FULL_LIMIT = 200_000  # "auto" keeps the npv cube while draws × cases stays below this (as simulate)
+MANIFEST_FORMAT = "mkba-batch-manifest/1"
+WRITE_DRAWS = 262_144  # draws of one case written to the combined Zarr at once (bounded memory)
+Store = Literal["auto", "full", "lean"]
+
+
+class BatchError(StudyError):
+    """A batch cannot run as asked (e.g. ``--resume`` of a different batch); one located message."""
+
+    def __init__(self, file: str, message: str, location: str = "") -> None:
+        super().__init__([Problem(file, location, message)])
+
+
+# --- the batch-file schema ------------------------------------------------------------------------
+
+
+class BatchInfo(Block):
+    name: str = Field(pattern=NAME)
+    title: str = ""
+    description: str = ""
+    draws: int | None = Field(None, ge=1)  # default: the first study's [simulation]
+    seed: int | None = Field(None, ge=0)
+    sampler: Literal["mc", "lhs"] | None = None
+    store: Store = "auto"
+    task_size: int = Field(BLOCK, ge=1)  # draws per task; any size gives the same numbers
+
+
+class StudyRef(Block):
+    file: str
+    name: str | None = Field(None, pattern=NAME)  # label in the `study` dimension; default [study].name
+    scenarios: list[str] | None = Field(None, min_length=1)  # default: "base" and the study's [[scenarios]]
+
+    @field_validator("scenarios")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        dup = sorted({n for n in v or [] if (v or []).count(n) > 1})
+        if dup:
+            raise ValueError(f"scenario(s) listed twice: {', '.join(dup)}")
+        return v
+
+
+class BatchScenario(Block):
+    name: str = Field(pattern=NAME)
+    title: str = ""
+    description: str = ""
+    studies: list[str] | None = None  # default: every study of the batch
+    set: dict[str, Any] = Field(min_length=1)
+
+
+class Grid(Block):
+    name: str = Field(pattern=NAME)
+    title: str = ""
+    description: str = ""
+    studies: list[str] | None = None
+    vary: dict[str, list[Any]] = Field(min_length=1)
+
+    def points(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(scenario name, title, overrides) for every point of the grid (a cartesian product)."""
+        paths = list(self.vary)
+        labelled = [[(_label(v, k), v) for k, v in enumerate(self.vary[p])] for p in paths]
+        out = []
+        for combo in itertools.product(*labelled):
+            name = "-".join([self.name, *(lab for lab, _ in combo)])
+            desc = ", ".join(f"{p} = {_show(v)}" for p, (_, v) in zip(paths, combo, strict=True))
+            title = f"{self.title}: {desc}" if self.title else desc
+            out.append((name, title, {p: v for p, (_, v) in zip(paths, combo, strict=True)}))
+        return out
+
+
+class BatchModel(Block):
+    batch: BatchInfo
+    studies: list[StudyRef] = Field(min_length=1)
+    scenarios: list[BatchScenario] = Field(default_factory=list)
+    grids: list[Grid] = Field(default_factory=list)
+
+
+def _label(value: Any, index: int) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return f"v{index + 1}"  # a distribution table: label by position
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# --- cases and tasks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One study × scenario: the study dict with the scenario's overrides applied (plain data)."""
+
+    study: str
+    scenario: str
+    title: str
+    source: str
+    overrides: Mapping[str, Any]
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def content_hash(self) -> str:
+        return _hash(self.raw)
+
+    def build(self) -> Study:
+        """The validated study of this case (equal in every input to ``Study.scenario(name)``)."""
+        return replace(_build(self.content_hash, self.raw, self.source), scenario_name=self.scenario)
+
+
+def _resolve(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    # the same steps as Study.scenario: drop the scenarios, set each dotted path
+    out = copy.deepcopy(dict(raw))
+    out.pop("scenarios", None)
+    for path, value in overrides.items():
+        _set_path(out, path, copy.deepcopy(value))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(key: str, raw_json: str, source: str) -> Study:
+    return Study.from_dict(json.loads(raw_json), source=source)
+
+
+def _build(key: str, raw: Mapping[str, Any], source: str) -> Study:
+    # tasks of one case share a validated Study per worker process (validation costs ~5 ms)
+    return _cached(key, json.dumps(raw, sort_keys=True, default=str), source)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Draws ``start:stop`` of one case: plain data, so a task is pure and can run anywhere, twice."""
+
+    key: str
+    study_index: int
+    scenario_index: int
+    start: int
+    stop: int
+    case: Case
+    seed: int
+    sampler: Sampler
+    mode: Literal["full", "lean"]
+    chunk_size: int
+    fingerprint: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.case.study}--{self.case.scenario}--{self.start:012d}.npz"
+
+
+def compute_task(task: Task) -> dict[str, NDArray]:
+    """Run the engine over the task's draws; per-draw totals and lines (+ the npv cube when full).
+
+    Pure: no I/O, no state beyond a validation cache, so Dask may retry it on another worker."""
+    study = task.case.build()
+    res = run(
+        MkbaModel(study.options, detail=(task.mode == "full")),  # as simulate builds it
+        study.parameters,
+        draws=task.stop - task.start,
+        start=task.start,
+        seed=task.seed,
+        sampler=task.sampler,
+        chunk_size=task.chunk_size,
+        reduce=_reducer(task.mode),  # the reducer of simulate, so lines match it exactly
+        keep_inputs=False,
+        workers=1,  # one thread per task: Dask schedules one task per worker thread
+    )
+    # per-draw totals and lines; the npv cube only in the full store; never the cash flows
+    return {k: np.ascontiguousarray(res.outputs[k]) for k in KEPT if k in res.outputs}
+
+
+def _task_meta(task: Task, run_no: int) -> dict[str, Any]:
+    return {"key": task.key, "fingerprint": task.fingerprint, "study": task.case.study,
+            "scenario": task.case.scenario, "start": task.start, "stop": task.stop, "run": run_no}
+
+
+def write_task(path: Path, task: Task, arrays: Mapping[str, NDArray], *, run_no: int) -> str:
+    """Write a task file atomically (temp name, fsync, rename); returns its sha256."""
+    buf = io.BytesIO()
+    np.savez(buf, __meta__=np.array(json.dumps(_task_meta(task, run_no))), **arrays)
+    data = buf.getvalue()
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    atomic_write(path, write)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_task(path: Path) -> tuple[dict[str, Any], dict[str, NDArray]]:
+    """(meta, arrays) of a task file; never unpickles anything."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["__meta__"]))
+        arrays = {k: z[k] for k in z.files if k != "__meta__"}
+    return meta, arrays
+
+
+def task_is_valid(path: Path, task: Task, sha256: str | None = None) -> bool:
+    """A finished task file of exactly this task (same batch fingerprint, key and shape)."""
+    if not path.is_file():
+        return False
+    try:
+        if sha256 is not None and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            return False
+        meta, arrays = read_task(path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return False  # unreadable: recompute it
+    n = task.stop - task.start
+    return (meta.get("fingerprint") == task.fingerprint and meta.get("key") == task.key
+            and all(k in arrays and arrays[k].shape[0] == n for k in (*TOTALS, "line")))
+
+
+# --- the batch ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A validated batch. Build with :meth:`from_toml`; change run options with :meth:`with_options`."""
+
+    spec: BatchModel = field(repr=False)
+    source: str
+    raw: Mapping[str, Any] = field(repr=False)
+    studies: tuple[tuple[str, Study], ...] = field(repr=False)
+    cases: tuple[Case, ...] = field(repr=False)
+    draws: int
+    seed: int
+    sampler: Sampler
+    store: Store
+    task_size: int
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Batch:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise StudyError([Problem(str(path), "", f"cannot read the batch file: {exc.strerror or exc}")]) from None
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise StudyError([Problem(str(path), "", f"TOML syntax error: {exc}")]) from None
+        return cls.from_dict(raw, source=str(path), base_dir=p.parent)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], *, source: str = "<dict>", base_dir: str | Path = ".") -> Batch:
+        try:
+            spec = BatchModel.model_validate(raw)
+        except ValidationError as exc:
+            raise StudyError(_problems(exc, source)) from None
+        problems: list[Problem] = []
+        studies: list[tuple[str, Study]] = []
+        wanted: list[list[str]] = []
+        for i, ref in enumerate(spec.studies):
+            path = Path(base_dir) / ref.file
+            if not path.is_file():
+                problems.append(Problem(source, f"studies[{i}].file", f"no such study file: {path}"))
+                continue
+            try:
+                study = Study.from_toml(path)
+            except StudyError as exc:
+                problems.extend(exc.problems)  # located in the study file itself
+                continue
+            label = ref.name or study.name
+            if label in [s for s, _ in studies]:
+                problems.append(Problem(source, f"studies[{i}]", f"study {label!r} is listed twice; "
+                                        "give one of them another `name = ...`"))
+                continue
+            own = ["base", *study.scenarios]
+            for j, sc in enumerate(ref.scenarios or []):
+                if sc not in own:
+                    problems.append(Problem(source, f"studies[{i}].scenarios[{j}]", f"study {label!r} has no "
+                                            f"scenario {sc!r}; available: {', '.join(own)}"))
+            studies.append((label, study))
+            wanted.append(list(ref.scenarios) if ref.scenarios is not None else own)
+        if problems:
+            raise StudyError(problems)
+
+        labels = [s for s, _ in studies]
+        per_study: dict[str, list[tuple[str, str, dict[str, Any], str]]] = {}  # name, title, set, where
+        for (label, study), names in zip(studies, wanted, strict=True):
+            per_study[label] = []
+            for sc in names:
+                overrides = {} if sc == "base" else dict(_own_scenario(study, sc).set)
+                per_study[label].append((sc, study.scenario_title(sc) if sc != "base" else "base", overrides, ""))
+
+        extra: list[tuple[str, str, str, dict[str, Any], list[str] | None]] = []  # where, name, title, set, studies
+        for i, sc in enumerate(spec.scenarios):
+            extra.append((f"scenarios[{i}].set", sc.name, sc.title or sc.name, dict(sc.set), sc.studies))
+        for i, grid in enumerate(spec.grids):
+            for name, title, overrides in grid.points():
+                extra.append((f"grids[{i}].vary", name, title, overrides, grid.studies))
+        for where, name, title, overrides, targets in extra:
+            if not re.match(NAME, name):
+                problems.append(Problem(source, where, f"scenario name {name!r} is not a valid name"))
+                continue
+            for k, t in enumerate(targets or []):
+                if t not in labels:
+                    loc = where.rsplit(".", 1)[0] + f".studies[{k}]"
+                    problems.append(Problem(source, loc, f"no study {t!r} in this batch; available: "
+                                            f"{', '.join(labels)}"))
+            for label in (targets if targets is not None else labels):
+                if label not in per_study:
+                    continue
+                if name in [n for n, *_ in per_study[label]]:
+                    problems.append(Problem(source, where, f"scenario {name!r} already exists in study {label!r}"))
+                    continue
+                per_study[label].append((name, title, overrides, where))
+        if problems:
+            raise StudyError(problems)
+
+        cases: list[Case] = []
+        for label, study in studies:
+            for name, title, overrides, where in per_study[label]:
+                case = Case(label, name, title, study.source, overrides, _resolve(study.raw, overrides))
+                if where:  # batch-defined overrides: validate them like a study's scenarios
+                    try:
+                        case.build()
+                    except StudyError as exc:
+                        for p in exc.problems:
+                            problems.append(Problem(source, f"{where} ({label} × {name}): {p.location}", p.message))
+                        continue
+                cases.append(case)
+        if problems:
+            raise StudyError(problems)
+
+        first = studies[0][1].spec.simulation
+        b = spec.batch
+        return cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)), studies=tuple(studies),
+                   cases=tuple(cases), draws=b.draws or first.draws,
+                   seed=b.seed if b.seed is not None else first.seed, sampler=b.sampler or first.sampler,
+                   store=b.store, task_size=b.task_size)
+
+    def with_options(self, *, draws: int | None = None, seed: int | None = None, sampler: Sampler | None = None,
+                     store: Store | None = None, task_size: int | None = None) -> Batch:
+        """A copy with run options replaced (``None`` keeps the batch file's)."""
+        for what, v, lo in (("draws", draws, 1), ("seed", seed, 0), ("task size", task_size, 1)):
+            if v is not None and v < lo:
+                raise ValueError(f"{what} must be >= {lo}, got {v}")
+        return replace(self, draws=draws or self.draws, seed=self.seed if seed is None else seed,
+                       sampler=sampler or self.sampler, store=store or self.store,
+                       task_size=task_size or self.task_size)
+
+    # --- views --------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.batch.name
+
+    @property
+    def study_names(self) -> list[str]:
+        return [s for s, _ in self.studies]
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """The union of scenario names over the studies, in order of first appearance."""
+        return list(dict.fromkeys(c.scenario for c in self.cases))
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the batch file's content (comments and layout do not count)."""
+        return _hash(self.raw)
+
+    @property
+    def mode(self) -> Literal["full", "lean"]:
+        if self.store != "auto":
+            return self.store
+        return "full" if self.draws * len(self.cases) <= FULL_LIMIT else "lean"
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines the numbers of the task files; a resume must match it."""
+        return {
+            "batch_hash": self.content_hash,
+            "studies": {label: s.content_hash for label, s in self.studies},
+            "draws": self.draws,
+            "seed": self.seed,
+            "sampler": self.sampler,
+            "store": self.mode,
+            "task_size": self.task_size,
+            "block_size": BLOCK,
+            "mkba_version": __version__,
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        return _hash(self.identity())
+
+    def tasks(self) -> list[Task]:
+        """Every task of the batch: case × range of ``task_size`` draws."""
+        si = {s: i for i, s in enumerate(self.study_names)}
+        sj = {s: j for j, s in enumerate(self.scenario_names)}
+        fp, mode = self.fingerprint, self.mode
+        out = []
+        for case in self.cases:
+            chunk = min(self.task_size, case.build().spec.simulation.chunk_size)
+            for start in range(0, self.draws, self.task_size):
+                stop = min(start + self.task_size, self.draws)
+                key = f"{case.study}/{case.scenario}/{start}"
+                out.append(Task(key, si[case.study], sj[case.scenario], start, stop, case, self.seed,
+                                self.sampler, mode, chunk, fp))
+        return out
+
+
+def _own_scenario(study: Study, name: str) -> Any:
+    return next(s for s in study.spec.scenarios if s.name == name)
+
+
+# --- the manifest ---------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Manifest:
+    """The JSON index of a batch run folder: identity, runs, and every finished task."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @classmethod
+    def new(cls, path: Path, batch: Batch) -> Manifest:
+        return cls(path, {
+            "format": MANIFEST_FORMAT,
+            "batch": batch.name,
+            "batch_file": str(batch.source),
+            "fingerprint": batch.fingerprint,
+            **batch.identity(),
+            "tasks_total": len(batch.cases) * -(-batch.draws // batch.task_size),
+            "complete": False,
+            "runs": [],
+            "tasks": {},
+        })
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BatchError(str(path), f"cannot read the manifest: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            raise BatchError(str(path), "not an mkba batch manifest")
+        return cls(path, data)
+
+    def mismatches(self, batch: Batch) -> list[str]:
+        """Human-readable differences between this manifest's batch and ``batch``."""
+        now = batch.identity()
+        what = {"batch_hash": "the batch file's content", "draws": "draws", "seed": "seed", "sampler": "sampler",
+                "store": "store", "task_size": "task size", "block_size": "block size",
+                "mkba_version": "mkba version"}
+        out = []
+        if self.data.get("batch") != batch.name:
+            out.append(f"batch name: {self.data.get('batch')!r} before, {batch.name!r} now")
+        for k, label in what.items():
+            if self.data.get(k) != now[k]:
+                out.append(f"{label}: {self.data.get(k)!r} before, {now[k]!r} now")
+        old, new = self.data.get("studies", {}), now["studies"]
+        for s in sorted(set(old) | set(new)):
+            if old.get(s) != new.get(s):
+                out.append(f"study {s!r}: " + ("added" if s not in old else "removed" if s not in new
+                                                else "its study file changed"))
+        return out
+
+    def save(self) -> None:
+        text = json.dumps(self.data, indent=1, sort_keys=False)
+        atomic_write(self.path, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def start_run(self, *, reused: int, pending: int, executor: str) -> int:
+        run_no = len(self.data["runs"]) + 1
+        self.data["runs"].append({"run": run_no, "started": _now(), "finished": None, "executor": executor,
+                                  "reused": reused, "pending": pending, "computed": 0})
+        return run_no
+
+    def record(self, task: Task, *, sha256: str, run_no: int, seconds: float | None = None) -> None:
+        self.data["tasks"][task.key] = {"file": f"tasks/{task.filename}", "sha256": sha256, "run": run_no,
+                                        "seconds": None if seconds is None else round(seconds, 3)}
+        if run_no == self.data["runs"][-1]["run"]:
+            self.data["runs"][-1]["computed"] += 1
+
+    def finish_run(self, complete: bool) -> None:
+        self.data["runs"][-1]["finished"] = _now()
+        self.data["complete"] = complete
+
+
+def clean_temporaries(root: Path) -> list[Path]:
+    """Remove what an interrupted writer can leave behind: temp files and half-built result folders."""
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    for d in (root, root / "tasks"):
+        if not d.is_dir():
+            continue
+        for p in d.iterdir():
+            if p.name.startswith(".") and (p.name.endswith(".tmp") or ".tmp-" in p.name or ".old-" in p.name):
+                shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
+
+
+# --- the combined Dataset -------------------------------------------------------------------------
+
+
+def _base_values(batch: Batch) -> dict[str, NDArray]:
+    ns, nc = len(batch.study_names), len(batch.scenario_names)
+    si = {s: i for i, s in enumerate(batch.study_names)}
+    sj = {s: j for j, s in enumerate(batch.scenario_names)}
+    out: dict[str, NDArray] = {f"base_{k}": np.full((ns, nc), np.nan) for k in PER_DRAW}
+    out["base_npv"] = np.full((ns, nc, len(ITEMS), len(ACTORS)), np.nan)
+    out["base_cashflow"] = np.full((ns, nc, len(ITEMS), len(YEARS)), np.nan)
+    for case in batch.cases:
+        i, j = si[case.study], sj[case.scenario]
+        b = base_case(case.build())
+        for k in PER_DRAW:
+            out[f"base_{k}"][i, j] = float(b[k][0])
+        out["base_npv"][i, j] = b["npv"][0]
+        out["base_cashflow"][i, j] = b["cashflow"][0]
+    return out
+
+
+def _template(batch: Batch) -> Any:
+    """The combined Dataset with lazy NaN-filled per-draw variables (nothing is held in memory)."""
+    import dask.array as da
+    import xarray as xr
+
+    ns, nc, n = len(batch.study_names), len(batch.scenario_names), batch.draws
+    chunk = min(batch.task_size, n)
+    si = {s: i for i, s in enumerate(batch.study_names)}
+    sj = {s: j for j, s in enumerate(batch.scenario_names)}
+    present = np.zeros((ns, nc), dtype=bool)
+    titles = np.full((ns, nc), "", dtype=object)
+    for c in batch.cases:
+        present[si[c.study], sj[c.scenario]] = True
+        titles[si[c.study], sj[c.scenario]] = c.title
+    data: dict[str, Any] = {}
+    # the variables, dtypes and shapes are those a task returns (a one-draw probe), so the
+    # combined Dataset follows the engine's store modes without a second list of them
+    probe = compute_task(replace(batch.tasks()[0], start=0, stop=1))
+    extra_dims = {"line": ("item",), "npv": ("item", "actor")}
+    for k, v in probe.items():
+        data[k] = (("study", "scenario", "draw", *extra_dims.get(k, ())),
+                   da.full((ns, nc, n, *v.shape[1:]), np.nan, dtype=v.dtype, chunks=(1, 1, chunk, *v.shape[1:])))
+    dims = {"base_npv": ("item", "actor"), "base_cashflow": ("item", "year")}
+    for k, v in _base_values(batch).items():
+        data[k] = (("study", "scenario", *dims.get(k, ())), v)
+    data["present"] = (("study", "scenario"), present)
+    data["case_title"] = (("study", "scenario"), titles.astype(str))
+    coords = {
+        "study": batch.study_names,
+        "scenario": batch.scenario_names,
+        "draw": np.arange(n),
+        "item": list(ITEMS),
+        "kind": ("item", [ITEM_KIND[i] for i in ITEMS]),
+        "actor": list(ACTORS),
+        "year": list(YEARS),
+    }
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(
+        batch=batch.name,
+        title=batch.spec.batch.title,
+        batch_file=str(batch.source),
+        batch_hash=batch.content_hash,
+        fingerprint=batch.fingerprint,
+        seed=int(batch.seed),
+        draws=int(n),
+        sampler=batch.sampler,
+        block_size=BLOCK,
+        task_size=int(batch.task_size),
+        store=batch.mode,
+        design=json.dumps({"kind": batch.sampler, "draws": int(n), "seed": int(batch.seed), "block": BLOCK}),
+        studies=json.dumps({label: {"file": s.source, "hash": s.content_hash, "title": s.spec.study.title,
+                                    "municipality": s.spec.study.municipality, "language": s.spec.study.language}
+                            for label, s in batch.studies}),
+        cases=json.dumps([{"study": c.study, "scenario": c.scenario, "title": c.title,
+                           "overrides": c.overrides, "hash": c.content_hash} for c in batch.cases], default=str),
+        mkba_version=__version__,
+        created=_now(),
+    )
+    return ds
+
+
+def iter_task_arrays(batch: Batch, root: Path) -> Iterator[tuple[Task, dict[str, NDArray]]]:
+    """Each task's arrays from its file, one at a time."""
+    for task in batch.tasks():
+        meta, arrays = read_task(root / "tasks" / task.filename)
+        if meta.get("fingerprint") != task.fingerprint or meta.get("key") != task.key:
+            raise BatchError(str(root / "tasks" / task.filename), "task file belongs to another batch run")
+        yield task, arrays
+
+
+def assemble_zarr(batch: Batch, root: Path, path: Path) -> Path:
+    """Write the combined Dataset to the Zarr folder ``path``: a template, then one region per task
+    (memory holds one task), into a temporary folder renamed at the end (never a half-written store)."""
+    import dask
+    import zarr
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        # never let a default distributed client pick up these small local computations
+        with dask.config.set(scheduler="synchronous"):
+            _template(batch).to_zarr(tmp, mode="w", compute=False, zarr_format=2, consolidated=True)
+        group = zarr.open_group(tmp, mode="r+", zarr_format=2)
+        # Plain float arrays carry no xarray encoding, so writing the zarr arrays directly is exact
+        # (and much faster than region writes through xarray). Consecutive tasks of one case are
+        # written together, up to WRITE_DRAWS draws, so memory stays bounded.
+        buf: list[tuple[Task, dict[str, NDArray]]] = []
+
+        def flush() -> None:
+            if not buf:
+                return
+            first, last = buf[0][0], buf[-1][0]
+            i, j = first.study_index, first.scenario_index
+            for k in buf[0][1]:
+                group[k][i, j, first.start : last.stop] = np.concatenate([a[k] for _, a in buf])
+            buf.clear()
+
+        for task, arrays in iter_task_arrays(batch, root):
+            if buf and ((buf[0][0].study_index, buf[0][0].scenario_index) != (task.study_index, task.scenario_index)
+                        or task.stop - buf[0][0].start > max(WRITE_DRAWS, batch.task_size)):
+                flush()
+            buf.append((task, arrays))
+        flush()
+        if path.exists():  # replace a previous assembly: move it aside first (rename is atomic)
+            old = path.parent / f".{path.name}.old-{os.getpid()}"
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path

@@ -1,0 +1,75 @@
+"""The benchmark harness runs (``--quick``) and reports every figure, so it never rots. Speed is not
+asserted here: the full run (``python benchmarks/run.py``) stays out of CI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow  # ~15 s: one subprocess run of the harness at --quick sizes
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ("vectorised", "loop", "ema", "run_1m", "run_10m", "sobol", "cold_start")
+TARGETS = ("vectorised_over_loop", "vectorised_over_ema", "run_1m_wall_s", "run_10m_peak_rss_mb",
+           "sobol_4096_wall_s", "cold_start_wall_s")
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    pytest.importorskip("ema_workbench")
+    out = tmp_path_factory.mktemp("bench") / "results.json"  # never clobber benchmarks/results.json
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", "--output", str(out)],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout), out  # stdout is exactly one JSON object
+
+
+class TestQuickRun:
+    def test_every_figure_present(self, quick: tuple[dict, Path]) -> None:
+        res, _ = quick
+        assert res["quick"] is True
+        assert set(FIGURES) <= set(res["figures"])
+        assert [t["name"] for t in res["targets"]] == list(TARGETS)
+        assert res["uncertain_inputs"] > 0
+
+    def test_rates_positive_and_ratios_consistent(self, quick: tuple[dict, Path]) -> None:
+        res, _ = quick
+        f, r = res["figures"], res["ratios"]
+        v, loop, ema = f["vectorised"]["draws_per_s"], f["loop"]["draws_per_s"], f["ema"]["draws_per_s"]
+        for rate in (v, loop, ema, f["vectorised"]["draws_per_s_threads"]):
+            assert rate > 0 and rate == rate
+        assert r["vectorised_over_loop"] == pytest.approx(v / loop, rel=1e-9)
+        assert r["vectorised_over_ema"] == pytest.approx(v / ema, rel=1e-9)
+        assert r["vectorised_threads_over_loop"] == pytest.approx(f["vectorised"]["draws_per_s_threads"] / loop, rel=1e-9)
+        # The rates are per draw from the sizes and times actually measured.
+        assert loop == pytest.approx(f["loop"]["scenarios"] / f["loop"]["seconds"], rel=1e-9)
+        assert ema == pytest.approx(f["ema"]["scenarios"] / f["ema"]["seconds"], rel=1e-9)
+        # Vectorising must win even on tiny sizes, or something is badly wrong.
+        assert r["vectorised_over_loop"] > 1 and r["vectorised_over_ema"] > 1
+
+    def test_loop_is_the_same_model(self, quick: tuple[dict, Path]) -> None:
+        assert quick[0]["figures"]["loop"]["max_rel_diff_vs_vectorised"] < 1e-9
+
+    def test_subprocess_figures(self, quick: tuple[dict, Path]) -> None:
+        f = quick[0]["figures"]
+        cold = f["cold_start"]
+        assert cold["status"] == "ok", cold
+        assert cold["wall_s"] > 0 and cold["cpu_s"] > 0
+        assert cold["peak_rss_mb"] > 10  # a Python process with numpy is > 10 MB
+        for key in ("run_1m", "run_10m", "sobol"):
+            assert f[key]["status"].startswith("skipped")
+
+    def test_targets_judged(self, quick: tuple[dict, Path]) -> None:
+        t = {x["name"]: x for x in quick[0]["targets"]}
+        assert t["vectorised_over_loop"]["met"] == (t["vectorised_over_loop"]["measured"] >= 100)
+        assert t["cold_start_wall_s"]["met"] == (t["cold_start_wall_s"]["measured"] <= 2)
+        assert t["run_1m_wall_s"]["met"] is None  # quick sizes are not the target sizes
+
+    def test_results_file_matches_stdout(self, quick: tuple[dict, Path]) -> None:
+        res, path = quick
+        assert json.loads(path.read_text(encoding="utf-8")) == res
+        assert not list(path.parent.glob(".*.tmp"))  # atomic write left no temporary file
