@@ -73,10 +73,22 @@ class ModelOptions:
         return np.asarray(self.care_profile, dtype=float).reshape(len(HOUSEHOLD_TYPES), len(SEVERITIES), 6)
 
 
-def block_weights(start: Array, duration: Array) -> Array:
-    """(year, n) weights: the overlap of year y = [y, y+1) with [start, start + duration).
+def _scalar(a: Array) -> float | None:
+    """The value of an input that is the same for every draw (a zero-stride view), else None."""
+    a = np.asarray(a)
+    if a.ndim == 1 and (a.strides == (0,) or len(a) == 1):
+        return float(a[0])
+    return None
 
-    A duration of 1.5 from year 1 gives weight 1 in year 1 and 0.5 in year 2 (model-spec §7.3.5)."""
+
+def block_weights(start: Array, duration: Array) -> Array:
+    """(year, n) weights: the overlap of year y = [y, y+1) with [start, start + duration); (year,)
+    when both are fixed. A duration of 1.5 from year 1 gives weight 1 in year 1 and 0.5 in year 2
+    (model-spec §7.3.5)."""
+    s0, d0 = _scalar(start), _scalar(duration)
+    if s0 is not None and d0 is not None:
+        y = np.arange(NY, dtype=float)
+        return np.clip(np.minimum(s0 + d0, y + 1) - np.maximum(s0, y), 0.0, 1.0)
     y = np.arange(NY, dtype=float)[:, None]
     s = np.asarray(start, dtype=float)[None, :]
     e = s + np.asarray(duration, dtype=float)[None, :]
@@ -87,6 +99,7 @@ _AIDX = {a: i for i, a in enumerate(ACTORS)}
 _IIDX = {it: i for i, it in enumerate(ITEMS)}
 _PROFILE_DOMAINS = ("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk")
 _MUNI = np.array([_AIDX[a] for a in MUNICIPAL_ACTORS])
+_MUNI_SET = frozenset(int(a) for a in _MUNI)
 _COST = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "cost"])
 _BENEFIT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] != "cost"])
 _IMMAT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "immaterial"])
@@ -121,16 +134,21 @@ class MkbaModel:
 
         r_real, r_prem = x["finance.discount_rate_real"], x["finance.risk_premium"]
         rate = r_real + r_prem if o.discount_combination == "additive" else (1 + r_real) * (1 + r_prem) - 1
-        df = (1.0 + rate)[None, :] ** -np.arange(NY, dtype=float)[:, None]  # (year, n)
+        # Inputs that are fixed for every draw arrive as zero-stride views: compute those once.
+        years = np.arange(NY, dtype=float)
+        r = _scalar(rate)
+        df = (1.0 + r) ** -years if r is not None else (1.0 + rate)[None, :] ** -years[:, None]  # (year[, n])
 
-        def discounted(w: Array) -> Array:
-            """Σ_y w_y DF_y per draw, for a fixed (year,) or a per-draw (year, n) timing."""
+        def discounted(w: Array) -> Array | float:
+            """Σ_y w_y DF_y: a number when timing and rate are fixed, else per draw."""
+            if w.ndim == 1 and df.ndim == 1:
+                return float(w @ df)
             if w.ndim == 1:
                 out = np.zeros(n)
                 for y in np.flatnonzero(w):
                     out += w[y] * df[y]
                 return out
-            return (w * df).sum(axis=0)
+            return (w * (df[:, None] if df.ndim == 1 else df)).sum(axis=0)
 
         def put(item: str, per_actor: Mapping[str, Array], w: Array, *, discount: bool = True) -> None:
             i = _IIDX[item]
@@ -244,11 +262,12 @@ class MkbaModel:
             w_esc)
 
         # --- totals and ratios (§7.3.8): sums over actors in a fixed order, so bit-reproducible ---
-        zero = np.zeros(n)
-        line = np.stack([_ordered_sum([npv[i, a] for a in range(len(ACTORS)) if (i, a) in npv], zero)
-                         for i in range(len(ITEMS))])
-        muni = np.stack([_ordered_sum([npv[i, a] for a in _MUNI if (i, a) in npv], zero)
-                         for i in range(len(ITEMS))])
+        line = np.zeros((len(ITEMS), n))
+        muni = np.zeros((len(ITEMS), n))
+        for (i, a), v in sorted(npv.items()):  # fixed order: bit-reproducible sums
+            line[i] += v
+            if a in _MUNI_SET:
+                muni[i] += v
         out = {"line": line.T, **_totals(line, muni)}
         if self.detail:
             cube = np.zeros((n, len(ITEMS), len(ACTORS)))
@@ -261,11 +280,6 @@ class MkbaModel:
         return out
 
 
-def _ordered_sum(rows: list[Array], zero: Array) -> Array:
-    out = zero
-    for r in rows:
-        out = out + r
-    return out
 
 
 def _totals(line: Array, muni: Array) -> dict[str, Array]:
