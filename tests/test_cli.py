@@ -37,7 +37,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 class TestRun:
     def test_json_structure(self, tmp_path, capsys, forward_path):
-        code = main(["run", str(forward_path), "--draws", "2000", "--seed", "4", "--out", str(tmp_path), "--json"])
+        code = main(["run", str(forward_path), "--draws", "2000", "--seed", "4", "--out", str(tmp_path), "--json",
+                     "--no-report"])
         assert code == 0
         out = capsys.readouterr().out
         result = json.loads(out)  # exactly one JSON object on stdout
@@ -65,7 +66,7 @@ class TestRun:
         assert (tmp_path / "outputs" / "steenwijkerland-doorkijk" / "results.nc").exists()
 
     def test_scenario(self, tmp_path, capsys, forward_path):
-        assert main(["run", str(forward_path), "--scenario", "geen-escalatie", "--draws", "300", "--out",
+        assert main(["run", str(forward_path), "--scenario", "geen-escalatie", "--draws", "300", "--no-report", "--out",
                      str(tmp_path), "--json"]) == 0
         result = json.loads(capsys.readouterr().out)
         assert result["scenario"] == "geen-escalatie" and result["base"]["escalation"] == 0
@@ -144,3 +145,12 @@ def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
     assert main(["run", "--draws", "100", "--no-report", "--out", str(blocker)]) == 1
     err = capsys.readouterr().err
     assert "Not a directory" in err and "Traceback" not in err
+
+
+def test_bundled_studies_are_valid():
+    from mkba.simulator.study import Study, bundled_studies
+
+    paths = bundled_studies()
+    assert {p.name for p in paths} >= {"steenwijkerland-2018.toml", "steenwijkerland-doorkijk.toml"}
+    for p in paths:
+        Study.from_toml(p)

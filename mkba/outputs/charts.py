@@ -369,8 +369,8 @@ def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg
     for fmt in formats:
         path = Path(stem).with_suffix(f".{fmt}")
         with _rc():
-            atomic_write(path, lambda p, fmt=fmt: fig.savefig(p, format=fmt, dpi=DPI,
-                                                             metadata=_metadata(fmt)))
+            atomic_write(path, lambda p, fmt=fmt: fig.savefig(p, format=fmt, dpi=DPI, metadata=_metadata(fmt),
+                                                             **_extra(fmt)))
         out[fmt] = path
     return out
 
@@ -378,6 +378,11 @@ def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg
 def _metadata(fmt: str) -> dict[str, Any]:
     # no creation date in the files: the same run gives the same charts
     return {"Date": None} if fmt == "svg" else {}
+
+
+def _extra(fmt: str) -> dict[str, Any]:
+    # zlib level 1: PNG encoding 3x faster, files ~15 % larger
+    return {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
 
 
 ChartFn = Callable[..., "Axes"]

@@ -248,4 +248,6 @@ def default_study_path() -> Path:
 
 
 def bundled_studies() -> list[Path]:
-    return sorted(Path(str(resources.files("mkba") / "studies")).glob("*.toml"))
+    """The example studies shipped with mkba (batch files, ``*-batch.toml``, excluded)."""
+    folder = Path(str(resources.files("mkba") / "studies"))
+    return sorted(p for p in folder.glob("*.toml") if not p.name.endswith("-batch.toml"))
