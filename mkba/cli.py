@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +138,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    result = summarise(ds)
-    if conv is not None:
-        result["convergence"] = conv.to_dict()
     name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
     out = Path(args.out) / name
-    write_netcdf(ds, out / "results.nc")
+    # Writing results.nc is mostly I/O outside the GIL: overlap it with the summary statistics.
+    with ThreadPoolExecutor(1) as pool:
+        written = pool.submit(write_netcdf, ds, out / "results.nc")
+        result = summarise(ds)
+        written.result()
+    if conv is not None:
+        result["convergence"] = conv.to_dict()
     atomic_write(out / "summary.csv", lambda p: p.write_text(to_csv_text(result), encoding="utf-8"))
     result["outputs"] = {"dir": str(out), "results": str(out / "results.nc"), "summary": str(out / "summary.csv")}
     if not args.no_report:

@@ -81,6 +81,12 @@ def _scalar(a: Array) -> float | None:
     return None
 
 
+def _value(a: Array) -> Array | float:
+    """A fixed input as a plain number (cheap arithmetic), a varying one as it is."""
+    v = _scalar(a)
+    return a if v is None else v
+
+
 def block_weights(start: Array, duration: Array) -> Array:
     """(year, n) weights: the overlap of year y = [y, y+1) with [start, start + duration); (year,)
     when both are fixed. A duration of 1.5 from year 1 gives weight 1 in year 1 and 0.5 in year 2
@@ -139,8 +145,15 @@ class MkbaModel:
         r = _scalar(rate)
         df = (1.0 + r) ** -years if r is not None else (1.0 + rate)[None, :] ** -years[:, None]  # (year[, n])
 
+        cache: dict[int, Array | float] = {}
+
         def discounted(w: Array) -> Array | float:
-            """Σ_y w_y DF_y: a number when timing and rate are fixed, else per draw."""
+            """Σ_y w_y DF_y: a number when timing and rate are fixed, else per draw (cached per timing)."""
+            if id(w) not in cache:
+                cache[id(w)] = _discounted(w)
+            return cache[id(w)]
+
+        def _discounted(w: Array) -> Array | float:
             if w.ndim == 1 and df.ndim == 1:
                 return float(w @ df)
             if w.ndim == 1:
@@ -165,13 +178,14 @@ class MkbaModel:
 
         # --- A. reach (§7.3.1) ---
         nh = x["reach.n_households"]
-        n_hh = [
-            [nh * x[f"reach.share_type.{ty}"] * x[f"reach.share_severity.{ty}.{sv}"] for sv in SEVERITIES]
+        # share of households per type × severity: plain numbers when fixed (the usual case)
+        share = [
+            [_value(x[f"reach.share_type.{ty}"]) * _value(x[f"reach.share_severity.{ty}.{sv}"]) for sv in SEVERITIES]
             for ty in HOUSEHOLD_TYPES
         ]
         n_new = nh * x["reach.share_newly_found"]
         n_existing = nh - n_new
-        n_mv = [row[1] + row[2] for row in n_hh]
+        n_mv = [nh * (row[1] + row[2]) for row in share]
 
         # --- B. costs (§7.3.2) ---
         team_cost = x["costs.team_fte"] * x["costs.cost_per_fte"] + x["costs.other_team_costs"]
@@ -229,15 +243,15 @@ class MkbaModel:
         put("effectiveness", {a: ref * sh for a, sh in o.referral_actors.items()}, t["referrals"])
 
         # --- prevented escalation (§7.3.5): a one-class step up the profile, per type and class ---
+        # annual avoided cost per domain d: Σ_t n_households × rate_t × Σ_s share_ts × Δ_tsd
         delta = self._profile_delta  # (type, step, domain)
         esc = {d: np.zeros(n) for d in _PROFILE_DOMAINS}
         for ti, ty in enumerate(HOUSEHOLD_TYPES):
-            rate_t = x[f"effects.escalation.rate.{ty}"]
-            for si in range(delta.shape[1]):
-                hh = n_hh[ti][si] * rate_t
-                for di, d in enumerate(_PROFILE_DOMAINS):
-                    if delta[ti, si, di] != 0.0:
-                        esc[d] += hh * delta[ti, si, di]
+            hh = nh * x[f"effects.escalation.rate.{ty}"]
+            for di, d in enumerate(_PROFILE_DOMAINS):
+                per_hh = sum(share[ti][si] * delta[ti, si, di] for si in range(delta.shape[1]) if delta[ti, si, di])
+                if not np.isscalar(per_hh) or per_hh != 0.0:
+                    esc[d] += hh * per_hh
         net = (
             x["effects.escalation.attribution"]
             * (1.0 - x["effects.escalation.relapse"])
