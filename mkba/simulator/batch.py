@@ -38,10 +38,9 @@ from pydantic import Field, ValidationError, field_validator
 from .. import __version__
 from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
 from .engine import BLOCK, Sampler, run
-from .model import MkbaModel
-from .results import _EXTRA_TOTALS, TOTALS, _reducer, atomic_write, base_case
+from .results import EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
-from .study import Problem, Study, StudyError, _problems, _set_path
+from .study import Problem, Study, StudyError, validation_problems, set_path
 
 __all__ = [
     "Batch",
@@ -57,9 +56,8 @@ __all__ = [
 ]
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-PER_DRAW = (*TOTALS, *_EXTRA_TOTALS)  # per-draw totals (the extra ones only in the full store)
+PER_DRAW = (*TOTALS, *EXTRA_TOTALS)  # per-draw totals (the extra ones only in the full store)
 KEPT = (*PER_DRAW, "line", "npv")  # what a task keeps of the (reduced) model outputs, where present
-FULL_LIMIT = 200_000  # "auto" keeps the npv cube while draws × cases stays below this (as simulate)
 MANIFEST_FORMAT = "mkba-batch-manifest/1"
 WRITE_DRAWS = 262_144  # draws of one case written to the combined Zarr at once (bounded memory)
 Store = Literal["auto", "full", "lean"]
@@ -181,7 +179,7 @@ def _resolve(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, 
     out = copy.deepcopy(dict(raw))
     out.pop("scenarios", None)
     for path, value in overrides.items():
-        _set_path(out, path, copy.deepcopy(value))
+        set_path(out, path, copy.deepcopy(value))
     return out
 
 
@@ -221,15 +219,16 @@ def compute_task(task: Task) -> dict[str, NDArray]:
 
     Pure: no I/O, no state beyond a validation cache, so Dask may retry it on another worker."""
     study = task.case.build()
+    model, reduce = stored_model(study, task.mode)  # as simulate stores draws, so lines match it exactly
     res = run(
-        MkbaModel(study.options, detail=(task.mode == "full")),  # as simulate builds it
+        model,
         study.parameters,
         draws=task.stop - task.start,
         start=task.start,
         seed=task.seed,
         sampler=task.sampler,
         chunk_size=task.chunk_size,
-        reduce=_reducer(task.mode),  # the reducer of simulate, so lines match it exactly
+        reduce=reduce,
         keep_inputs=False,
         workers=1,  # one thread per task: Dask schedules one task per worker thread
     )
@@ -317,7 +316,7 @@ class Batch:
         try:
             spec = BatchModel.model_validate(raw)
         except ValidationError as exc:
-            raise StudyError(_problems(exc, source)) from None
+            raise StudyError(validation_problems(exc, source)) from None
         problems: list[Problem] = []
         studies: list[tuple[str, Study]] = []
         wanted: list[list[str]] = []

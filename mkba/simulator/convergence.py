@@ -22,8 +22,7 @@ from numpy.typing import NDArray
 
 from . import engine
 from .engine import BLOCK, RunResult, Sampler
-from .model import MkbaModel
-from .results import FULL_LIMIT, Store, _reducer, simulate
+from .results import FULL_LIMIT, Store, simulate, stored_model
 from .study import Study
 
 __all__ = ["DEFAULT_MAX_DRAWS", "PROB_TOL", "Convergence", "Step", "converge"]
@@ -108,9 +107,9 @@ def converge(
 
     def _block(start: int, draws: int) -> RunResult:
         # The same model, reducer and inputs that simulate uses for this store mode.
-        model = MkbaModel(study.options, detail=(mode == "full"))
+        model, reduce = stored_model(study, mode)
         return engine.run(model, params, draws=draws, seed=seed, start=start, sampler=sampler, chunk_size=chunk,
-                          reduce=_reducer(mode), keep_inputs=(mode == "full"), workers=workers)
+                          reduce=reduce, keep_inputs=(mode == "full"), workers=workers)
 
     # "auto" keeps the full per-draw cube up to FULL_LIMIT draws, as simulate does for the final count.
     mode = "lean" if store == "lean" else "full"

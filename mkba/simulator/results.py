@@ -21,10 +21,11 @@ from .engine import BLOCK, RunResult, Sampler, run
 from .model import MkbaModel
 from .study import Study
 
-__all__ = ["simulate", "base_case", "write_netcdf", "atomic_write", "TOTALS", "Store"]
+__all__ = ["simulate", "base_case", "stored_model", "reducer", "write_netcdf", "atomic_write", "TOTALS", "EXTRA_TOTALS",
+           "FULL_LIMIT", "Store"]
 
 TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
-_EXTRA_TOTALS = ("immaterial", "municipal_costs", "municipal_benefits")
+EXTRA_TOTALS = ("immaterial", "municipal_costs", "municipal_benefits")
 Store = Literal["auto", "full", "lean"]
 FULL_LIMIT = 200_000  # above this many draws "auto" keeps per-draw lines but not the actor cube
 
@@ -34,7 +35,13 @@ def base_case(study: Study) -> dict[str, NDArray]:
     return study.model(study.parameters.base_inputs())
 
 
-def _reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]:
+def stored_model(study: Study, mode: str) -> tuple[MkbaModel, Callable[[Mapping[str, NDArray]], dict[str, NDArray]]]:
+    """The model and per-chunk reducer with which :func:`simulate` stores draws in ``mode`` ("full" or
+    "lean"); batch and convergence runs use the same pair, so their numbers match ``simulate`` exactly."""
+    return MkbaModel(study.options, detail=(mode == "full")), reducer(mode)
+
+
+def reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]:
     def full(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
         return dict(out)
 
@@ -75,14 +82,15 @@ def simulate(
     if result is not None and (result.draws != draws or result.seed != seed or result.sampler != sampler):
         raise ValueError(f"result has draws={result.draws}, seed={result.seed}, sampler={result.sampler!r}; "
                          f"expected {draws}, {seed}, {sampler!r}")
+    model, reduce = stored_model(study, mode)
     res = result if result is not None else run(
-        MkbaModel(study.options, detail=(mode == "full")),
+        model,
         params,
         draws=draws,
         seed=seed,
         sampler=sampler,
         chunk_size=chunk_size,
-        reduce=_reducer(mode),
+        reduce=reduce,
         keep_inputs=(mode == "full"),
         workers=workers,
         progress=progress,
@@ -98,7 +106,7 @@ def simulate(
         "year": list(YEARS),
     }
     data: dict[str, tuple] = {}
-    for k in (*TOTALS, *_EXTRA_TOTALS):
+    for k in (*TOTALS, *EXTRA_TOTALS):
         if k in out:
             data[k] = (("draw",), out[k])
         data[f"base_{k}"] = ((), float(base[k][0]))

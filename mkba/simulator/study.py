@@ -56,7 +56,7 @@ def _loc(parts: tuple[Any, ...]) -> str:
     return out
 
 
-def _problems(exc: ValidationError, file: str) -> list[Problem]:
+def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -103,7 +103,7 @@ def _walk(model: BaseModel, prefix: str) -> Iterator[Parameter]:
                 yield p
 
 
-def _set_path(raw: dict[str, Any], path: str, value: Any) -> None:
+def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
     keys = path.split(".")
     node = raw
     for k in keys[:-1]:
@@ -143,7 +143,7 @@ class Study:
         try:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
-            raise StudyError(_problems(exc, source)) from None
+            raise StudyError(validation_problems(exc, source)) from None
         study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)))
         problems = []
         for i, sc in enumerate(spec.scenarios):  # every scenario must be a valid study too
@@ -176,11 +176,11 @@ class Study:
         raw = copy.deepcopy(dict(self.raw))
         raw.pop("scenarios", None)
         for path, value in found[0].set.items():
-            _set_path(raw, path, value)
+            set_path(raw, path, value)
         try:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
-            raise StudyError(_problems(exc, self.source)) from None
+            raise StudyError(validation_problems(exc, self.source)) from None
         return Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name)
 
     def scenario_title(self, name: str) -> str:
