@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import tempfile
-import tomllib
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -40,7 +39,7 @@ from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
 from .engine import BLOCK, Sampler, run
 from .results import EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
-from .study import Problem, Study, StudyError, validation_problems, set_path
+from .study import Problem, Study, StudyError, read_toml, set_path, validation_problems
 
 __all__ = [
     "Batch",
@@ -300,16 +299,7 @@ class Batch:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Batch:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise StudyError([Problem(str(path), "", f"cannot read the batch file: {exc.strerror or exc}")]) from None
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise StudyError([Problem(str(path), "", f"TOML syntax error: {exc}")]) from None
-        return cls.from_dict(raw, source=str(path), base_dir=p.parent)
+        return cls.from_dict(read_toml(path, "batch"), source=str(path), base_dir=Path(path).parent)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, source: str = "<dict>", base_dir: str | Path = ".") -> Batch:

@@ -103,6 +103,18 @@ def _walk(model: BaseModel, prefix: str) -> Iterator[Parameter]:
                 yield p
 
 
+def read_toml(path: str | Path, what: str = "study") -> dict[str, Any]:
+    """The raw tables of a TOML file (data only: no eval, no pickle); a located StudyError otherwise."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StudyError([Problem(str(path), "", f"cannot read the {what} file: {exc.strerror or exc}")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError([Problem(str(path), "", f"TOML syntax error: {exc}")]) from None
+
+
 def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
     keys = path.split(".")
     node = raw
@@ -127,16 +139,7 @@ class Study:
     # --- named constructors -------------------------------------------------------------------
     @classmethod
     def from_toml(cls, path: str | Path) -> Study:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise StudyError([Problem(str(path), "", f"cannot read the study file: {exc.strerror or exc}")]) from None
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise StudyError([Problem(str(path), "", f"TOML syntax error: {exc}")]) from None
-        return cls.from_dict(raw, source=str(path))
+        return cls.from_dict(read_toml(path, "study"), source=str(path))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, source: str = "<dict>") -> Study:
