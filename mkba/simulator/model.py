@@ -119,7 +119,8 @@ class MkbaModel:
     ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``.
 
     Internally the draw axis is last (contiguous), so every operation is a fast row operation and every
-    reduction over items or actors adds whole rows in a fixed order; the draw-first outputs are views.
+    reduction over items or actors adds whole rows in a fixed order, so a draw's numbers never depend on
+    how many draws are evaluated together.
     """
 
     def __init__(self, options: ModelOptions | None = None, *, detail: bool = True) -> None:
@@ -145,7 +146,7 @@ class MkbaModel:
         r = _scalar(rate)
         df = (1.0 + r) ** -years if r is not None else (1.0 + rate)[None, :] ** -years[:, None]  # (year[, n])
 
-        cache: dict[int, Array | float] = {}
+        cache: dict[int, Array | float] = {}  # by identity: every timing array lives for the whole call
 
         def discounted(w: Array) -> Array | float:
             """Σ_y w_y DF_y: a number when timing and rate are fixed, else per draw (cached per timing)."""
