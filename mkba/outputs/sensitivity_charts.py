@@ -68,12 +68,14 @@ def _axes(ax: Axes | None, rows: int) -> Axes:
     return ax
 
 
-def _money_axis(ax: Axes, target: str, axis: str = "x") -> None:
+def _money_axis(ax: Axes, target: str, axis: str = "x", lang: Lang = "nl") -> None:
     if target.startswith("bc_"):
         return
     from matplotlib.ticker import FuncFormatter
 
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    from .formatting import format_number
+
+    fmt = FuncFormatter(lambda v, _: format_number(v, lang=lang))  # "260.000" (nl) / "260,000" (en)
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
@@ -104,7 +106,7 @@ def plot_tornado(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", t
     target = str(ds.attrs.get("target", ""))
     ax.set_xlabel(target_label(target, lang))
     ax.set_title(_TEXT["tornado"][i].format(t=target_label(target, lang)), fontsize=10)
-    _money_axis(ax, target)
+    _money_axis(ax, target, lang=lang)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", color="0.9", linewidth=0.5)
     ax.set_axisbelow(True)
@@ -134,7 +136,7 @@ def plot_spider(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", to
     ax.set_xlabel(_TEXT["quantile"][i])
     ax.set_ylabel(target_label(target, lang))
     ax.set_title(_TEXT["spider"][i].format(t=target_label(target, lang)), fontsize=10)
-    _money_axis(ax, target, axis="y")
+    _money_axis(ax, target, axis="y", lang=lang)
     ax.legend(fontsize=7, ncol=2)
     ax.grid(color="0.9", linewidth=0.5)
     return ax
