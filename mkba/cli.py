@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -26,14 +26,24 @@ def _load(path: str | None) -> Study:
     return Study.from_toml(path if path else default_study_path())
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
+def _whole(minimum: int, note: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum`` ("1_000_000" allowed), else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}{note}, got {v}")
+        return v
+
+    return parse
+
+
+_positive_int = _whole(1)
+_seed = _whole(0)
+_workers = _whole(0, " (0 = in this process, no Dask)")
 
 
 def _positive_float(text: str) -> float:
@@ -43,16 +53,6 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not v > 0 or v == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
     return v
 
 
@@ -179,16 +179,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
     print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "excel", "charts")))
     return 0
-
-
-def _workers(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (0 = in this process, no Dask), got {v}")
-    return v
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
