@@ -110,8 +110,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 0
     study = _load(args.study)
     params = study.parameters
-    print(f"{study.source}: ok — study {study.name!r}, {len(params)} inputs ({len(params.uncertain)} uncertain), "
-          f"scenarios: {', '.join(study.scenarios) or 'none'}")
+    print(f"{study.source}: ok — study {study.name!r}, {len(params)} inputs ({len(params.uncertain)} uncertain, "
+          f"{len(params.correlations)} rank correlations), scenarios: {', '.join(study.scenarios) or 'none'}")
     return 0
 
 

@@ -215,7 +215,9 @@ def evaluate_design(
     spans = [(s, min(s + CHUNK, len(u))) for s in range(0, len(u), CHUNK)]
 
     def work(span: tuple[int, int]) -> NDArray[np.float64]:
-        return extract(evaluate(model, params, u[span[0] : span[1]]), target)
+        # SALib's estimators assume independent inputs: study correlations are not applied to designs
+        # (the given-data methods, which are valid under dependence, see them in the run's sample).
+        return extract(evaluate(model, params, u[span[0] : span[1]], correlate=False), target)
 
     nthreads = min(workers or os.cpu_count() or 1, len(spans))
     if nthreads <= 1:

@@ -63,10 +63,15 @@ def uniforms(
 
 
 def evaluate(
-    model: Model, params: ParameterSet, u: Mapping[str, NDArray[np.float64]] | NDArray[np.float64]
+    model: Model,
+    params: ParameterSet,
+    u: Mapping[str, NDArray[np.float64]] | NDArray[np.float64],
+    *,
+    correlate: bool = True,
 ) -> dict[str, NDArray]:
     """Evaluate ``model`` on a design of uniforms: a mapping name → (n,), or an (n, k) matrix whose
-    columns follow ``params.uncertain`` (as SALib designs do)."""
+    columns follow ``params.uncertain`` (as SALib designs do). ``correlate=False`` keeps the inputs
+    independent even when the parameter set has correlations."""
     if not isinstance(u, Mapping):
         u = np.asarray(u, dtype=float)
         names = params.uncertain
@@ -74,7 +79,7 @@ def evaluate(
             raise ValueError(f"design has shape {u.shape}; expected (n, {len(names)}) for {len(names)} inputs")
         u = {n: u[:, i] for i, n in enumerate(names)}
     n = len(next(iter(u.values()))) if u else 1
-    inputs = params.inputs_from_uniforms(u, n)
+    inputs = params.inputs_from_uniforms(u, n, correlate=correlate)
     return {k: np.asarray(v) for k, v in model(inputs).items()}
 
 

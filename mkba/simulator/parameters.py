@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import special
 from numpy.typing import NDArray
 
 from ..distributions import Distribution, Fixed
@@ -36,12 +38,14 @@ class Parameter:
 class ParameterSet(Mapping[str, Parameter]):
     """An ordered, immutable collection of parameters; the engine's whole view of a model's inputs."""
 
-    def __init__(self, params: Iterable[Parameter]) -> None:
+    def __init__(self, params: Iterable[Parameter], correlations: Iterable[tuple[str, str, float]] = ()) -> None:
         self._params: dict[str, Parameter] = {}
         for p in params:
             if p.name in self._params:
                 raise ValueError(f"duplicate parameter {p.name!r}")
             self._params[p.name] = p
+        self.correlations = tuple((a, b, float(r)) for a, b, r in correlations)
+        self._copula = _copula(self.correlations, self) if self.correlations else None
 
     @classmethod
     def from_dists(cls, dists: Mapping[str, Distribution | float]) -> ParameterSet:
@@ -76,12 +80,18 @@ class ParameterSet(Mapping[str, Parameter]):
         unknown = set(changes) - set(self._params)
         if unknown:
             raise KeyError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-        return ParameterSet(replace(p, dist=changes.get(n, p.dist)) for n, p in self._params.items())
+        return ParameterSet((replace(p, dist=changes.get(n, p.dist)) for n, p in self._params.items()),
+                            self.correlations)
 
     def inputs_from_uniforms(
-        self, uniforms: Mapping[str, NDArray[np.float64]], n: int
+        self, uniforms: Mapping[str, NDArray[np.float64]], n: int, *, correlate: bool = True
     ) -> dict[str, NDArray[np.float64]]:
-        """Map uniforms through each distribution's ppf; fixed inputs are filled with their value."""
+        """Map uniforms through each distribution's ppf; fixed inputs are filled with their value.
+
+        With ``correlations``, the independent uniforms of the correlated inputs are first coupled by a
+        Gaussian copula (``correlate=False`` skips that, e.g. for designs that assume independence)."""
+        if self._copula is not None and correlate and all(k in uniforms for k in self._copula[0]):
+            uniforms = {**uniforms, **_couple(self._copula, uniforms)}
         out: dict[str, NDArray[np.float64]] = {}
         for name, p in self._params.items():
             if name in uniforms:
@@ -89,3 +99,52 @@ class ParameterSet(Mapping[str, Parameter]):
             else:  # a read-only zero-stride view: no memory traffic for the many fixed inputs
                 out[name] = np.broadcast_to(np.float64(p.base), (n,))
         return out
+
+
+def spearman_to_pearson(rank: float) -> float:
+    """Normal-copula correlation that gives Spearman rank correlation ``rank``: 2 sin(π ρ / 6)."""
+    return 2.0 * math.sin(math.pi * rank / 6.0)
+
+
+def _copula(correlations: tuple[tuple[str, str, float], ...], params: Mapping[str, Parameter]) -> tuple:
+    """(names, lower Cholesky factor) of the normal-copula correlation matrix; ValueError if impossible."""
+    names: list[str] = []
+    for a, b, r in correlations:
+        for name in (a, b):
+            if name not in params:
+                raise ValueError(f"unknown input {name!r}")
+            if not params[name].uncertain:
+                raise ValueError(f"{name} is fixed; a correlation needs two uncertain inputs")
+            if name not in names:
+                names.append(name)
+        if a == b:
+            raise ValueError(f"{a} cannot be correlated with itself")
+        if not -1.0 < r < 1.0:
+            raise ValueError(f"rank correlation of {a} and {b} must lie strictly between -1 and 1, got {r:g}")
+    idx = {n: i for i, n in enumerate(names)}
+    corr = np.eye(len(names))
+    for a, b, r in correlations:
+        i, j = idx[a], idx[b]
+        if corr[i, j] != 0.0:
+            raise ValueError(f"the pair {a}, {b} is given twice")
+        corr[i, j] = corr[j, i] = spearman_to_pearson(r)
+    try:
+        chol = np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        raise ValueError("these rank correlations contradict each other (the matrix is not positive "
+                         "definite)") from None
+    return tuple(names), chol
+
+
+def _couple(copula: tuple, uniforms: Mapping[str, NDArray[np.float64]]) -> dict[str, NDArray[np.float64]]:
+    names, chol = copula
+    # Explicit sums over the few correlated inputs (no BLAS): a draw's result never depends on how many
+    # draws are coupled together, so chunking stays bit-reproducible.
+    z = [special.ndtri(np.clip(uniforms[n], 1e-16, 1 - 1e-16)) for n in names]  # clip: ndtri(0) = -inf
+    out = {names[0]: uniforms[names[0]]}  # row 0 of the factor is (1, 0, …): its draws stay as they are
+    for i, name in enumerate(names[1:], start=1):
+        acc = chol[i, 0] * z[0]
+        for j in range(1, i + 1):
+            acc = acc + chol[i, j] * z[j]
+        out[name] = special.ndtr(acc)
+    return out

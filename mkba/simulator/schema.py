@@ -350,6 +350,14 @@ class Timing(Block):
         return v
 
 
+class Correlation(Block):
+    """Rank (Spearman) correlation of two uncertain inputs, induced by a Gaussian copula."""
+
+    inputs: tuple[str, str]
+    rank: float = Field(gt=-1.0, lt=1.0, allow_inf_nan=False)
+    note: str = ""
+
+
 class Scenario(Block):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = ""
@@ -368,6 +376,7 @@ class StudyModel(Block):
     effects: Effects = Field(default_factory=Effects)
     prices: Prices = Field(default_factory=Prices)
     timing: Timing = Field(default_factory=Timing)
+    correlations: list[Correlation] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -148,7 +148,9 @@ class Study:
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, source)) from None
         study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)))
-        problems = []
+        problems = study._correlation_problems()
+        if problems:
+            raise StudyError(problems)
         for i, sc in enumerate(spec.scenarios):  # every scenario must be a valid study too
             try:
                 study.scenario(sc.name)
@@ -158,6 +160,28 @@ class Study:
         if problems:
             raise StudyError(problems)
         return study
+
+    def _correlation_problems(self) -> list[Problem]:
+        params = self._parameter_list()
+        known = {p.name: p for p in params}
+        problems = []
+        for i, c in enumerate(self.spec.correlations):
+            for name in c.inputs:
+                if name not in known:
+                    problems.append(Problem(self.source, f"correlations[{i}].inputs", f"unknown input {name!r}"))
+        if not problems and self.spec.correlations:
+            try:
+                ParameterSet(params, self._correlations())  # unknown pairs, contradictions
+            except ValueError as exc:
+                problems.append(Problem(self.source, "correlations", str(exc)))
+        return problems
+
+    def _correlations(self) -> list[tuple[str, str, float]]:
+        pairs = [(c.inputs[0], c.inputs[1], c.rank) for c in self.spec.correlations]
+        # A constant has no correlation: a pair with a fixed input (e.g. a scenario that sets escalation
+        # to 0 %) does not apply. Unknown inputs and contradicting pairs are errors (above).
+        uncertain = {p.name for p in self._parameter_list() if p.uncertain}
+        return [(a, b, r) for a, b, r in pairs if a in uncertain and b in uncertain]
 
     # --- views --------------------------------------------------------------------------------
     @property
@@ -184,7 +208,11 @@ class Study:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, self.source)) from None
-        return Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name)
+        study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name)
+        problems = study._correlation_problems()
+        if problems:
+            raise StudyError(problems)
+        return study
 
     def scenario_title(self, name: str) -> str:
         for s in self.spec.scenarios:
@@ -199,6 +227,10 @@ class Study:
 
     @property
     def parameters(self) -> ParameterSet:
+        """Every model input with its distribution, unit, source and group (+ the correlations)."""
+        return ParameterSet(self._parameter_list(), self._correlations())
+
+    def _parameter_list(self) -> list[Parameter]:
         s = self.spec
         params = list(_walk(s.finance, "finance"))
         params += list(_walk(s.reach, "reach"))
@@ -214,7 +246,7 @@ class Study:
         params += list(_walk(s.costs, "costs"))
         params += list(_walk(s.effects, "effects"))
         params += list(_walk(s.prices, "prices"))
-        return ParameterSet(params)
+        return params
 
     @property
     def options(self) -> ModelOptions:
