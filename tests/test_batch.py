@@ -329,7 +329,8 @@ def test_sigkill_then_resume(tmp_path, forward_path, capsys):
 
 class TestBundledBatch:
     @pytest.fixture(scope="class")
-    def result(self, tmp_path_factory):
+    @classmethod
+    def result(cls, tmp_path_factory):
         out = tmp_path_factory.mktemp("bundled")
         import contextlib
         import io

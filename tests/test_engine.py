@@ -24,7 +24,8 @@ ISHIGAMI = ParameterSet.from_dists({f"x{i}": Uniform(-math.pi, math.pi) for i in
 
 class TestReproducibility:
     @pytest.fixture(scope="class")
-    def study(self, forward_path):
+    @classmethod
+    def study(cls, forward_path):
         return Study.from_toml(forward_path)
 
     def test_chunk_sizes_give_identical_arrays(self, study):

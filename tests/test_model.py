@@ -33,7 +33,8 @@ class TestSteenwijkerlandRetrospective:
     """002_e228546e45fca143.txt Fig. 4.2 (model-spec §5.1)."""
 
     @pytest.fixture(scope="class")
-    def base(self, retro_path):
+    @classmethod
+    def base(cls, retro_path):
         return base_case(Study.from_toml(retro_path))
 
     def test_totals(self, base):
@@ -69,11 +70,13 @@ class TestSteenwijkerlandForward:
     """002_e228546e45fca143.txt Fig. 4.6 and the what-ifs of §4.2 (model-spec §5.2)."""
 
     @pytest.fixture(scope="class")
-    def study(self, forward_path):
+    @classmethod
+    def study(cls, forward_path):
         return Study.from_toml(forward_path)
 
     @pytest.fixture(scope="class")
-    def base(self, study):
+    @classmethod
+    def base(cls, study):
         return base_case(study)
 
     def test_totals_and_ratios(self, base):
@@ -118,7 +121,8 @@ def _draws(study: Study, n: int = 3_000, **changes) -> dict[str, np.ndarray]:
 
 class TestIdentities:
     @pytest.fixture(scope="class", params=["retro", "forward"])
-    def study(self, request, retro_path, forward_path):
+    @classmethod
+    def study(cls, request, retro_path, forward_path):
         return Study.from_toml(retro_path if request.param == "retro" else forward_path)
 
     def test_ratios_obey_definitions_on_every_draw(self, study):

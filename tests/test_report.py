@@ -267,7 +267,8 @@ class TestBrowser:
 
 class TestCharts:
     @pytest.fixture(scope="class")
-    def small(self, forward_path) -> xr.Dataset:
+    @classmethod
+    def small(cls, forward_path) -> xr.Dataset:
         import mkba
 
         return mkba.simulate(mkba.Study.from_toml(forward_path), draws=800, seed=5)

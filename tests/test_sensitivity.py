@@ -128,7 +128,8 @@ class TestOtherDesigns:
 
 class TestGivenData:
     @pytest.fixture(scope="class")
-    def sample_mc(self):
+    @classmethod
+    def sample_mc(cls):
         res = mkba.run(ishigami, ISHIGAMI, draws=10_000, seed=5)
         return np.column_stack([res.inputs[n] for n in ("x1", "x2", "x3")]), res.outputs["y"]
 
