@@ -315,9 +315,3 @@ def _totals(line: Array, muni: Array) -> dict[str, Array]:
             "municipal_benefits": m_benefits,
             "bc_municipal": np.where(m_costs > 0, m_benefits / np.where(m_costs > 0, m_costs, 1.0), np.nan),
         }
-
-
-def totals(npv: Array) -> dict[str, Array]:
-    """Totals and the three ratios of model-spec §6.2–6.4 from npv (draw, item, actor)."""
-    v = np.moveaxis(np.asarray(npv, dtype=float), 0, -1)
-    return _totals(v.sum(axis=1), v[:, _MUNI].sum(axis=1))

@@ -171,16 +171,16 @@ class Study:
                     problems.append(Problem(self.source, f"correlations[{i}].inputs", f"unknown input {name!r}"))
         if not problems and self.spec.correlations:
             try:
-                ParameterSet(params, self._correlations())  # unknown pairs, contradictions
+                ParameterSet(params, self._correlations(params))  # pairs given twice, contradictions
             except ValueError as exc:
                 problems.append(Problem(self.source, "correlations", str(exc)))
         return problems
 
-    def _correlations(self) -> list[tuple[str, str, float]]:
+    def _correlations(self, params: list[Parameter]) -> list[tuple[str, str, float]]:
         pairs = [(c.inputs[0], c.inputs[1], c.rank) for c in self.spec.correlations]
         # A constant has no correlation: a pair with a fixed input (e.g. a scenario that sets escalation
         # to 0 %) does not apply. Unknown inputs and contradicting pairs are errors (above).
-        uncertain = {p.name for p in self._parameter_list() if p.uncertain}
+        uncertain = {p.name for p in params if p.uncertain}
         return [(a, b, r) for a, b, r in pairs if a in uncertain and b in uncertain]
 
     # --- views --------------------------------------------------------------------------------
@@ -228,7 +228,8 @@ class Study:
     @property
     def parameters(self) -> ParameterSet:
         """Every model input with its distribution, unit, source and group (+ the correlations)."""
-        return ParameterSet(self._parameter_list(), self._correlations())
+        params = self._parameter_list()
+        return ParameterSet(params, self._correlations(params))
 
     def _parameter_list(self) -> list[Parameter]:
         s = self.spec
