@@ -180,13 +180,13 @@ class MkbaModel:
         # --- A. reach (§7.3.1) ---
         nh = x["reach.n_households"]
         # share of households per type × severity: plain numbers when fixed (the usual case)
-        share = [
+        hh_share = [
             [_value(x[f"reach.share_type.{ty}"]) * _value(x[f"reach.share_severity.{ty}.{sv}"]) for sv in SEVERITIES]
             for ty in HOUSEHOLD_TYPES
         ]
         n_new = nh * x["reach.share_newly_found"]
         n_existing = nh - n_new
-        n_mv = [nh * (row[1] + row[2]) for row in share]
+        n_mv = [nh * (row[1] + row[2]) for row in hh_share]
 
         # --- B. costs (§7.3.2) ---
         team_cost = x["costs.team_fte"] * x["costs.cost_per_fte"] + x["costs.other_team_costs"]
@@ -203,9 +203,9 @@ class MkbaModel:
         # --- trajectories (§7.3.3): count × Σ_k mix_k price_k, split by the budget that pays type k ---
         def by_actor(count: Array, mix: Mapping[str, float]) -> dict[str, Array]:
             out: dict[str, Array] = {}
-            for k, share in mix.items():
+            for k, part in mix.items():
                 a = TRAJECTORY_ACTOR[k]
-                v = count * (share * x[f"prices.trajectory.{k}"])
+                v = count * (part * x[f"prices.trajectory.{k}"])
                 out[a] = out[a] + v if a in out else v
             return out
 
@@ -223,9 +223,9 @@ class MkbaModel:
                 * x["prices.average_trajectory"]
             )
             split: dict[str, Array] = {}
-            for k, share in o.mix_tailored.items():
+            for k, part in o.mix_tailored.items():
                 a = TRAJECTORY_ACTOR[k]
-                split[a] = split[a] + saving * share if a in split else saving * share
+                split[a] = split[a] + saving * part if a in split else saving * part
             put("tailored", split, t["tailored"])
         put("new_for_old", {a: cost_null * sh for a, sh in o.funding.items()}, t["new_for_old"])
 
@@ -250,7 +250,7 @@ class MkbaModel:
         for ti, ty in enumerate(HOUSEHOLD_TYPES):
             hh = nh * x[f"effects.escalation.rate.{ty}"]
             for di, d in enumerate(_PROFILE_DOMAINS):
-                per_hh = sum(share[ti][si] * delta[ti, si, di] for si in range(delta.shape[1]) if delta[ti, si, di])
+                per_hh = sum(hh_share[ti][si] * delta[ti, si, di] for si in range(delta.shape[1]) if delta[ti, si, di])
                 if not np.isscalar(per_hh) or per_hh != 0.0:
                     esc[d] += hh * per_hh
         net = (
