@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
+
+from .._lazy import special
 
 __all__ = [
     "Distribution",

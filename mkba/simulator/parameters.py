@@ -7,8 +7,9 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import special
 from numpy.typing import NDArray
+
+from .._lazy import special
 
 from ..distributions import Distribution, Fixed
 

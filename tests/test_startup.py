@@ -1,0 +1,113 @@
+"""Start-up: the command imports only what a command needs (issue 14 item 1).
+
+Each check runs ``mkba`` as the program in a fresh interpreter (``python -m mkba.cli`` through runpy) and
+inspects ``sys.modules`` when it ends, so an import added anywhere on the way shows up here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mkba
+
+# The subprocesses import the same mkba as this test process, whatever the working directory.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(mkba.__file__).parents[1]),
+                                                    os.environ.get("PYTHONPATH", "")])}
+
+HEAVY = ("xarray", "scipy", "pydantic", "dask", "distributed", "matplotlib", "pandas", "numpy")
+
+# Runs `mkba ARGS` the way `python -m mkba.cli ARGS` does, then reports the exit code and which of HEAVY
+# were imported (a top-level name counts once any of its submodules is loaded).
+_PROBE = """
+import json, runpy, sys
+heavy = {heavy!r}
+sys.argv = ["mkba", *sys.argv[1:]]
+code = 0
+try:
+    runpy.run_module("mkba.cli", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+loaded = sorted({{m.split(".")[0] for m, mod in list(sys.modules.items()) if mod is not None}} & set(heavy))
+print(json.dumps({{"code": code, "loaded": loaded}}), file=sys.__stderr__)
+"""
+
+
+def probe(*args: str) -> tuple[int, set[str], str]:
+    """Run ``mkba ARGS`` in a fresh interpreter: (exit code, heavy modules imported, stdout)."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args], capture_output=True,
+                          text=True, timeout=120, env=ENV)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["loaded"]), proc.stdout
+
+
+def test_import_cli_is_light():
+    code = f"import sys, mkba.cli; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("args", [("--help",), ("run", "--help"), ("batch", "--help"), ("--version",)])
+def test_help_imports_nothing_heavy(args):
+    code, loaded, out = probe(*args)
+    assert code == 0 and out.startswith(("usage: mkba", "mkba "))
+    assert loaded == set()
+
+
+@pytest.mark.parametrize("args", [("run", "--draws", "many"), ("frobnicate",), ("batch",),
+                                  ("run", "--draws", "10", "--precision", "5")])
+def test_argument_errors_import_nothing_heavy(args):
+    code, loaded, _ = probe(*args)
+    assert code == 2
+    assert loaded == set()
+
+
+def test_validate_loads_only_the_schema_path(forward_path):
+    code, loaded, out = probe("validate", str(forward_path))
+    assert code == 0 and ": ok — study 'steenwijkerland-doorkijk'" in out
+    assert loaded.isdisjoint({"xarray", "pandas", "dask", "distributed", "matplotlib"})
+    assert {"pydantic", "numpy"} <= loaded  # the probe sees real imports
+
+
+def test_bad_study_is_reported_without_heavy_imports(tmp_path):
+    bad = tmp_path / "x.toml"
+    bad.write_text("[study]\nname = 3\n", encoding="utf-8")
+    code, loaded, _ = probe("validate", str(bad))
+    assert code == 2
+    assert loaded.isdisjoint({"xarray", "dask", "matplotlib"})
+
+
+def test_run_no_report_imports_no_dask(tmp_path, forward_path):
+    if importlib.util.find_spec("dask") is None:
+        pytest.skip("dask is not installed: nothing to keep out")
+    code, loaded, out = probe("run", str(forward_path), "--draws", "3000", "--no-report", "--json", "--out",
+                              str(tmp_path))
+    assert code == 0, out
+    assert "xarray" in loaded  # it did build and write the Dataset ...
+    assert not loaded & {"dask", "distributed"}  # ... without Dask
+    assert json.loads(out)["draws"] == 3000
+    assert (tmp_path / "steenwijkerland-doorkijk" / "results.nc").stat().st_size > 0
+
+
+def test_main_called_in_process_keeps_dask_importable(tmp_path, forward_path):
+    # Hiding Dask is for the program only: a host process calling main([...]) keeps its Dask.
+    from mkba.cli import main
+
+    assert main(["validate", str(forward_path)]) == 0
+    assert sys.modules.get("dask", "absent") is not None
+    assert sys.modules.get("distributed", "absent") is not None
+
+
+def test_z95_is_scipys_normal_quantile():
+    from scipy import special
+
+    from mkba.distributions.parse import _Z95
+
+    assert _Z95 == float(special.ndtri(0.95))  # the constant stands in for scipy, bit for bit
