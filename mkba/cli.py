@@ -71,8 +71,8 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def _fmt(v: float, ratio: bool) -> str:
-    if v != v:  # NaN
-        return "—"
+    if v != v:  # NaN: an undefined ratio (its denominator is 0)
+        return "n/a"
     return f"{v:,.2f}" if ratio else f"{v:,.0f}"
 
 
@@ -90,10 +90,20 @@ def _print_table(result: dict[str, Any]) -> None:
         if r["kind"] in ("total", "ratio") and r["name"] in ("costs", "bc_social"):
             print("-" * len(head))
         print(f"{r['name']:<22}" + "".join(f"{_fmt(r[k], ratio):>14}" for k in ("base", "mean", "p5", "p50", "p95")))
-    p = result["probabilities"]
+    from .outputs.formatting import format_probability
+
+    def said(v: float) -> str:  # "= 0.957", or "> 0.999": a finite sample is never a certainty
+        text = format_probability(v, lang="en", decimals=3)
+        return text if text[0] in "<>" or v != v else f"= {text}"
+
+    p = {k: said(v) for k, v in result["probabilities"].items()}
     print("-" * len(head))
-    print(f"P(bc_social > 1) = {p['bc_social_gt_1']:.3f}   P(bc_financial > 1) = {p['bc_financial_gt_1']:.3f}   "
-          f"P(bc_municipal > 1) = {p['bc_municipal_gt_1']:.3f}   P(saldo > 0) = {p['saldo_gt_0']:.3f}")
+    print(f"P(bc_social > 1) {p['bc_social_gt_1']}   P(bc_financial > 1) {p['bc_financial_gt_1']}   "
+          f"P(bc_municipal > 1) {p['bc_municipal_gt_1']}   P(saldo > 0) {p['saldo_gt_0']}")
+    for name, share in result.get("undefined", {}).items():
+        if share > 0:
+            print(f"note: {name} is undefined (n/a) in {share:.1%} of the draws: its costs are 0 there"
+                  + (" (e.g. no municipal costs)" if name == "bc_municipal" else ""))
 
 
 def _is_batch_file(path: str) -> bool:
@@ -161,7 +171,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         result["outputs"].update(write_report(ds, out, lang=args.lang, study=study))
     if args.json:
-        print(json.dumps(result))
+        from .outputs.summary import json_ready
+
+        print(json.dumps(json_ready(result)))  # an undefined ratio is null, never NaN
     else:
         _print_table(result)
         if conv is not None:
@@ -227,11 +239,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     outputs = {"dir": str(res.root), "results": str(res.results), "manifest": str(res.manifest),
                "summary": str(csv_path), "charts": [str(c) for c in charts]}
     if args.json:
-        print(json.dumps({"batch": batch.name, "batch_file": batch.source, "draws": batch.draws, "seed": batch.seed,
+        from .outputs.summary import json_ready
+
+        print(json.dumps(json_ready({"batch": batch.name, "batch_file": batch.source, "draws": batch.draws, "seed": batch.seed,
                           "sampler": batch.sampler, "store": batch.mode, "task_size": batch.task_size,
                           "executor": res.executor, "seconds": round(res.seconds, 3),
                           "tasks": {"total": res.total, "computed": res.computed, "reused": res.reused},
-                          "cases": rows, "outputs": outputs}))
+                          "cases": rows, "outputs": outputs})))
     else:
         print(f"batch {batch.name}: {len(batch.cases)} study × scenario cases, {batch.draws:,} draws each, "
               f"seed {batch.seed}, sampler {batch.sampler}; tasks {res.computed} computed, {res.reused} reused "

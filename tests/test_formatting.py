@@ -118,9 +118,18 @@ class TestNumbersRatiosPercentages:
     def test_probability_never_rounds_to_certainty(self):
         assert format_probability(0.999, lang="nl") == "> 0,99"
         assert format_probability(0.001, lang="en") == "< 0.01"
-        assert format_probability(1.0, lang="en") == "1.00"
-        assert format_probability(0.0, lang="nl") == "0,00"
+        # every draw above 1 is still a finite sample, not a certainty
+        assert format_probability(1.0, lang="en") == "> 0.99"
+        assert format_probability(0.0, lang="nl") == "< 0,01"
         assert format_probability(0.874, lang="nl") == "0,87"
+        assert format_probability(1.0, lang="en", decimals=3) == "> 0.999"
+        assert format_probability(0.9994, lang="en", decimals=3) == "0.999"
+        assert format_probability(0.0, lang="en", decimals=3) == "< 0.001"
+
+    def test_undefined_is_not_applicable(self):
+        assert format_probability(float("nan"), lang="nl") == "n.v.t."
+        assert format_ratio(float("nan"), lang="en") == "n/a"
+        assert format_ratio_range(float("nan"), float("nan"), lang="nl") == "n.v.t."
 
     def test_bad_language(self):
         with pytest.raises(ValueError, match="lang"):

@@ -65,10 +65,10 @@ def summarise_batch(ds: xr.Dataset) -> list[dict[str, Any]]:
                 "base": {k: float(case[f"base_{k}"]) for k in ("costs", "benefits", *MEASURES)},
                 "summary": {m: _quantiles(values[m]) for m in MEASURES},
                 "probabilities": {
-                    "bc_social_gt_1": float(np.mean(values["bc_social"] > 1)),
-                    "bc_financial_gt_1": float(np.mean(values["bc_financial"] > 1)),
-                    "bc_municipal_gt_1": float(np.mean(values["bc_municipal"] > 1)),
-                    "saldo_gt_0": float(np.mean(values["saldo"] > 0)),
+                    "bc_social_gt_1": prob_above(values["bc_social"], 1.0),
+                    "bc_financial_gt_1": prob_above(values["bc_financial"], 1.0),
+                    "bc_municipal_gt_1": prob_above(values["bc_municipal"], 1.0),
+                    "saldo_gt_0": prob_above(values["saldo"], 0.0),
                 },
             }
             if base_saldo is not None:

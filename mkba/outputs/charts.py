@@ -428,7 +428,9 @@ class ChartJob:
     machine the charts are drawn in forked processes while the caller writes the Excel workbook."""
 
     def __init__(self, ds: xr.Dataset, folder: Path, *, lang: Lang = "nl", processes: int | None = None) -> None:
-        self._names = list(chart_functions())
+        # a distribution chart of a ratio that is undefined in every draw (no costs) has nothing to show
+        self._names = [name for name, (_fn, kw) in chart_functions().items()
+                       if "var" not in kw or kw["var"] not in ds or np.isfinite(ds[kw["var"]].values).any()]
         self._pool: Any = None
         self._futures: dict[str, Any] = {}
         self._done: dict[str, dict[str, Path]] = {}

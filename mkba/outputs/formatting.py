@@ -31,9 +31,11 @@ __all__ = [
     "format_percent",
     "format_probability",
     "round_to",
+    "NOT_APPLICABLE",
 ]
 
 Lang = Literal["nl", "en"]
+NOT_APPLICABLE = {"nl": "n.v.t.", "en": "n/a"}  # an undefined value, e.g. a ratio with no costs
 MINUS = "\u2212"
 _SIG = 2  # significant figures on the larger end of a range
 _MAX_EXTRA = 3  # extra decimals allowed to keep the two ends of a range apart
@@ -167,12 +169,14 @@ def format_ratio(value: float, *, lang: Lang = "nl", step: float = 0.05) -> str:
     """A B/C ratio shown at the tool's precision: 1.204 → "1,20" (nl) / "1.20" (en)."""
     _check_lang(lang)
     if not math.isfinite(value):
-        return "—"
+        return NOT_APPLICABLE[lang]
     return format_number(round_to(value, step), 2, lang=lang)
 
 
 def format_ratio_range(low: float, high: float, *, lang: Lang = "nl", step: float = 0.05) -> str:
     """"1,05–1,35"; with a negative end "−0,10 tot 0,40" / "−0.10 to 0.40"."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return NOT_APPLICABLE[lang]
     a, b = format_ratio(low, lang=lang, step=step), format_ratio(high, lang=lang, step=step)
     if a.startswith(MINUS):
         return f"{a} {'tot' if lang == 'nl' else 'to'} {b}"
@@ -188,13 +192,15 @@ def format_percent(fraction: float, decimals: int = 0, *, lang: Lang = "nl") -> 
     return f"{text} %" if lang == "nl" else f"{text}%"
 
 
-def format_probability(p: float, *, lang: Lang = "nl") -> str:
-    """A probability with two decimals that never rounds to a false certainty: "> 0,99", "< 0,01"."""
+def format_probability(p: float, *, lang: Lang = "nl", decimals: int = 2) -> str:
+    """A probability that never reads as a certainty: over a finite sample 1 is "> 0,99" and 0 is
+    "< 0,01" (with ``decimals`` = 3: "> 0,999", "< 0,001"); undefined (NaN) is "n.v.t." / "n/a"."""
     _check_lang(lang)
     if not math.isfinite(p):
-        return "—"
-    if 0.995 <= p < 1:
-        return "> " + format_number(0.99, 2, lang=lang)
-    if 0 < p < 0.005:
-        return "< " + format_number(0.01, 2, lang=lang)
-    return format_number(p, 2, lang=lang)
+        return NOT_APPLICABLE[lang]
+    top = 1 - 10.0**-decimals
+    if p >= 1 - 0.5 * 10.0**-decimals:
+        return "> " + format_number(top, decimals, lang=lang)
+    if p < 0.5 * 10.0**-decimals:
+        return "< " + format_number(10.0**-decimals, decimals, lang=lang)
+    return format_number(p, decimals, lang=lang)

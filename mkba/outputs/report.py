@@ -82,6 +82,10 @@ _T: dict[str, dict[str, str]] = {
         "saved_sa": "Globale gevoeligheidsanalyse uit {file} (mkba sensitivity, methode {method}, doel {target}, "
         "{n} modelberekeningen), belangrijkste invoer:",
         "mkba_title": "Monte Carlo-onzekerheidsanalyse van de MKBA",
+        "undefined_all": "{what}: n.v.t. — de noemer (de kosten) is in elke trekking 0, dus de verhouding "
+        "bestaat niet.",
+        "undefined_some": "{what}: in {share} van de trekkingen n.v.t. (kosten 0); mediaan, interval en kans "
+        "gaan over de andere trekkingen.",
     },
     "en": {
         "title": "SCBA", "headline": "With 90 % probability the saldo lies between {lo} and {hi}; "
@@ -118,6 +122,10 @@ _T: dict[str, dict[str, str]] = {
         "saved_sa": "Global sensitivity analysis from {file} (mkba sensitivity, method {method}, target {target}, "
         "{n} model evaluations), most important inputs:",
         "mkba_title": "Monte Carlo uncertainty analysis of the SCBA",
+        "undefined_all": "{what}: n/a — its denominator (the costs) is 0 in every draw, so the ratio does not "
+        "exist.",
+        "undefined_some": "{what}: n/a in {share} of the draws (costs 0); median, interval and probability refer "
+        "to the other draws.",
     },
 }
 
@@ -464,6 +472,12 @@ def build_report(
                      format_money_range(s["p5"], s["p95"], lang=lang), last])
     rep.table(Table(header, rows))
     rep.p(t["ratio_note"])
+    for name in RATIOS:  # one line per ratio that is undefined in some draws (a denominator of 0)
+        share = res["undefined"][name]
+        if share >= 1.0:
+            rep.p(t["undefined_all"].format(what=t[name]))
+        elif share > 0.0:
+            rep.p(t["undefined_some"].format(what=t[name], share=format_percent(share, 1, lang=lang)))
     if "costs_benefits" in charts:
         rep.fig(Figure("costs_benefits", t["cb_caption"]))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,8 @@ import xarray as xr
 
 from ..simulator.domain import COST_ITEMS, ITEM_KIND, ITEMS
 
-__all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
+__all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
+           "QUANTILES", "RATIOS", "TOTAL_NAMES"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
@@ -29,13 +31,40 @@ def _stats(values: np.ndarray) -> dict[str, float]:
     return {"mean": float(v.mean(dtype=np.float64)), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2])}
 
 
+def prob_above(values: Any, threshold: float) -> float:
+    """P(value > threshold) over the draws where the value is defined; NaN if it is defined in none
+    (a ratio whose denominator is 0 in every draw has no probability of exceeding 1)."""
+    v = np.asarray(values)
+    defined = ~np.isnan(v)
+    n = int(np.count_nonzero(defined))
+    return float(np.count_nonzero(v[defined] > threshold) / n) if n else float("nan")
+
+
+def undefined_share(values: Any) -> float:
+    """The share of draws in which a value (a ratio) is undefined (NaN)."""
+    v = np.asarray(values)
+    return float(np.count_nonzero(np.isnan(v)) / v.size) if v.size else 0.0
+
+
 def probabilities(ds: xr.Dataset) -> dict[str, float]:
     return {
-        "bc_social_gt_1": float((ds["bc_social"] > 1).mean()),
-        "bc_financial_gt_1": float((ds["bc_financial"] > 1).mean()),
-        "bc_municipal_gt_1": float((ds["bc_municipal"] > 1).mean()),
-        "saldo_gt_0": float((ds["saldo"] > 0).mean()),
+        "bc_social_gt_1": prob_above(ds["bc_social"].values, 1.0),
+        "bc_financial_gt_1": prob_above(ds["bc_financial"].values, 1.0),
+        "bc_municipal_gt_1": prob_above(ds["bc_municipal"].values, 1.0),
+        "saldo_gt_0": prob_above(ds["saldo"].values, 0.0),
     }
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by ``None`` (JSON ``null``): an undefined ratio is
+    not a number, and ``NaN`` is not valid JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    return obj
 
 
 def summarise(ds: xr.Dataset) -> dict[str, Any]:
@@ -56,6 +85,8 @@ def summarise(ds: xr.Dataset) -> dict[str, Any]:
         "base": base,
         "summary": summary,
         "probabilities": probabilities(ds),
+        # share of draws in which each ratio is undefined (its denominator is 0); 0 almost always
+        "undefined": {r: undefined_share(ds[r].values) for r in RATIOS},
     }
 
 

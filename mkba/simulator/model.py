@@ -109,6 +109,7 @@ _MUNI_SET = frozenset(int(a) for a in _MUNI)
 _COST = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "cost"])
 _BENEFIT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] != "cost"])
 _IMMAT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "immaterial"])
+_FINANCIAL = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "financial"])
 
 
 class MkbaModel:
@@ -297,21 +298,30 @@ class MkbaModel:
 
 
 
+def _ratio(num: Array, den: Array) -> Array:
+    """``num / den`` where the denominator is positive, NaN (undefined) where it is 0: a ratio of an
+    actor that bears no costs is not a number, and must not become ±inf or crash a summary."""
+    ok = den > 0
+    return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+
+
 def _totals(line: Array, muni: Array) -> dict[str, Array]:
     costs = line[_COST].sum(axis=0)
     benefits = line[_BENEFIT].sum(axis=0)
     immaterial = line[_IMMAT].sum(axis=0)
     m_costs = muni[_COST].sum(axis=0)
-    m_benefits = muni[_BENEFIT].sum(axis=0)
+    # The municipal ratio is financial (model-spec §3.2): immaterial lines never count, even when a
+    # study books one to a municipal actor (e.g. nuisance to W&I).
+    m_benefits = muni[_FINANCIAL].sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "costs": costs,
             "benefits": benefits,
             "immaterial": immaterial,
             "saldo": benefits - costs,
-            "bc_social": benefits / costs,
-            "bc_financial": (benefits - immaterial) / costs,
+            "bc_social": _ratio(benefits, costs),
+            "bc_financial": _ratio(benefits - immaterial, costs),
             "municipal_costs": m_costs,
             "municipal_benefits": m_benefits,
-            "bc_municipal": np.where(m_costs > 0, m_benefits / np.where(m_costs > 0, m_costs, 1.0), np.nan),
+            "bc_municipal": _ratio(m_benefits, m_costs),
         }
