@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from .summary import QUANTILES, RATIOS
+from .summary import QUANTILES, RATIOS, prob_above
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
