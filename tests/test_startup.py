@@ -72,8 +72,27 @@ def test_argument_errors_import_nothing_heavy(args):
 def test_validate_loads_only_the_schema_path(forward_path):
     code, loaded, out = probe("validate", str(forward_path))
     assert code == 0 and ": ok — study 'steenwijkerland-doorkijk'" in out
-    assert loaded.isdisjoint({"xarray", "pandas", "dask", "distributed", "matplotlib"})
-    assert {"pydantic", "numpy"} <= loaded  # the probe sees real imports
+    assert loaded == {"pydantic", "numpy"}  # no scipy, xarray, pandas, dask or matplotlib
+
+
+def test_validate_truncated_normal_needs_no_scipy(tmp_path, forward_path):
+    # The truncation-mass check and the default base take no scipy; a base outside the support still fails.
+    text = forward_path.read_text(encoding="utf-8")
+    old = '{ dist = "lognormal", median = 1.0, sigma = 0.2 }'
+    assert old in text
+    ok = tmp_path / "ok.toml"
+    ok.write_text(text.replace(old, '{ dist = "normal", mean = 1.0, sd = 0.2, min = 0.5 }', 1), encoding="utf-8")
+    code, loaded, out = probe("validate", str(ok))
+    assert code == 0 and ": ok" in out and "scipy" not in loaded
+    empty = tmp_path / "empty.toml"
+    empty.write_text(text.replace(old, '{ dist = "normal", mean = 1.0, sd = 0.01, min = 2 }', 1), encoding="utf-8")
+    code, _, _ = probe("validate", str(empty))
+    assert code == 2
+    base = tmp_path / "base.toml"
+    base.write_text(text.replace(old, '{ dist = "lognormal", median = 1.0, sigma = 0.2, max = 2, base = 3 }', 1),
+                    encoding="utf-8")
+    code, _, _ = probe("validate", str(base))
+    assert code == 2
 
 
 def test_bad_study_is_reported_without_heavy_imports(tmp_path):

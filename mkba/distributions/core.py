@@ -51,9 +51,18 @@ def _finite(name: str, value: Any) -> float:
 
 
 def _check_base(dist: Distribution) -> None:
+    if getattr(dist, "base_value", None) is None:
+        return  # the default base (mode or median) lies in the support by construction
     lo, hi = dist.support
     if not lo <= dist.base <= hi:
         raise DistributionError(f"base ({dist.base:g}) outside the support [{lo:g}, {hi:g}]")
+
+
+def _normal_mass(lo: float | None, hi: float | None, mu: float, sd: float) -> float:
+    """P(lo < X < hi) for X ~ N(mu, sd) with the standard library: checking a study needs no scipy
+    (the inverse CDF itself uses scipy.special)."""
+    cdf = lambda x: 0.5 * math.erfc((mu - x) / (sd * math.sqrt(2)))  # noqa: E731
+    return (1.0 if hi is None else cdf(hi)) - (0.0 if lo is None else cdf(lo))
 
 
 @dataclass(frozen=True)
@@ -435,8 +444,7 @@ class Normal(Distribution):
         lo = None if self.min is None else _finite("min", self.min)
         hi = None if self.max is None else _finite("max", self.max)
         _check_bounds(lo, hi)
-        plo, phi = self._p
-        if phi - plo < 1e-12:
+        if _normal_mass(lo, hi, self.mu, self.sd) < 1e-12:
             raise DistributionError("the truncation interval holds no probability mass")
         _check_base(self)
 
@@ -492,8 +500,8 @@ class LogNormal(Distribution):
         if lo is not None and lo < 0:
             raise DistributionError(f"min ({lo:g}) must be >= 0 for a lognormal")
         _check_bounds(lo, hi)
-        plo, phi = self._p
-        if phi - plo < 1e-12:
+        if _normal_mass(math.log(lo) if lo else None, None if hi is None else math.log(hi), self.mu,
+                        self.sigma) < 1e-12:
             raise DistributionError("the truncation interval holds no probability mass")
         _check_base(self)
 
