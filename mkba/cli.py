@@ -73,7 +73,11 @@ def _progress(total: int, enabled: bool) -> Any:
 def _fmt(v: float, ratio: bool) -> str:
     if v != v:  # NaN: an undefined ratio (its denominator is 0)
         return "n/a"
-    return f"{v:,.2f}" if ratio else f"{v:,.0f}"
+    if ratio:  # as the report writes it (the MKBA-tool's precision), so console and report never disagree
+        from .outputs.formatting import format_ratio
+
+        return format_ratio(v, lang="en")
+    return f"{v:,.0f}"
 
 
 def _print_table(result: dict[str, Any]) -> None:
@@ -100,6 +104,9 @@ def _print_table(result: dict[str, Any]) -> None:
     print("-" * len(head))
     print(f"P(bc_social > 1) {p['bc_social_gt_1']}   P(bc_financial > 1) {p['bc_financial_gt_1']}   "
           f"P(bc_municipal > 1) {p['bc_municipal_gt_1']}   P(saldo > 0) {p['saldo_gt_0']}")
+    base = {r["name"]: r["base"] for r in rows if r["kind"] == "ratio"}
+    print("ratios at the report's precision (nearest 0.05); base unrounded: "
+          + ", ".join(f"{k} {v:.3f}" for k, v in base.items() if v == v))
     for name, share in result.get("undefined", {}).items():
         if share > 0:
             print(f"note: {name} is undefined (n/a) in {share:.1%} of the draws: its costs are 0 there"
@@ -394,7 +401,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and args.command != "batch":
         _hide_dask()
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, not at interpreter exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # `mkba run | head -1`: the reader has what it wanted. Point stdout at /dev/null so the final
+        # flush at exit cannot fail again, and end quietly like any Unix filter.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

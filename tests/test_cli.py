@@ -154,3 +154,39 @@ def test_bundled_studies_are_valid():
     assert {p.name for p in paths} >= {"steenwijkerland-2018.toml", "steenwijkerland-doorkijk.toml"}
     for p in paths:
         Study.from_toml(p)
+
+
+class TestConsole:
+    def test_ratios_follow_the_report_rounding(self, tmp_path, capsys, forward_path):
+        from mkba.outputs.formatting import format_ratio
+
+        assert main(["run", str(forward_path), "--draws", "2000", "--out", str(tmp_path), "--no-report"]) == 0
+        out = capsys.readouterr().out
+        ds = xr.open_dataset(tmp_path / "steenwijkerland-doorkijk" / "results.nc")
+        for name in ("bc_social", "bc_financial", "bc_municipal"):
+            row = next(line.split() for line in out.splitlines() if line.startswith(name + " "))
+            p5, p95 = (float(ds[name].quantile(q)) for q in (0.05, 0.95))
+            # base, mean, P5, P50, P95 exactly as the report's format_ratio writes them (nearest 0.05)
+            assert row[1] == format_ratio(float(ds[f"base_{name}"]), lang="en")
+            assert row[3] == format_ratio(p5, lang="en") and row[5] == format_ratio(p95, lang="en")
+            assert all(round(float(v) / 0.05, 6).is_integer() for v in row[1:])
+        # the unrounded base ratios are said once, next to the table: 1.122 is not hidden behind 1.10
+        assert f"bc_financial {float(ds['base_bc_financial']):.3f}" in out
+        assert "nearest 0.05" in out
+
+    def test_closed_pipe_ends_quietly_with_exit_0(self, tmp_path):
+        # `mkba run | head -1`, made deterministic: the reader is gone before mkba writes anything
+        r, w = os.pipe()
+        os.close(r)
+        env = {k: v for k, v in os.environ.items()}
+        proc = subprocess.run([sys.executable, "-m", "mkba.cli", "run", "--draws", "500", "--no-report", "--out",
+                               str(tmp_path)], stdout=w, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+        os.close(w)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""  # no "error: Broken pipe", no "Exception ignored"
+
+    def test_head_1_in_a_shell_pipeline(self, tmp_path):
+        cmd = (f"set -o pipefail; {sys.executable} -m mkba.cli run --draws 500 --no-report --out {tmp_path} | head -1")
+        proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and proc.stdout.startswith("steenwijkerland-doorkijk (base)"), proc.stderr
+        assert proc.stderr == ""
