@@ -113,6 +113,26 @@ def _print_table(result: dict[str, Any]) -> None:
                   + (" (e.g. no municipal costs)" if name == "bc_municipal" else ""))
 
 
+def _print_budget(result: dict[str, Any], lang: str) -> None:
+    """The budget view "Wie betaalt, wie wint" / "Who pays, who gains" (NPV per party)."""
+    from .outputs.budget import BUDGET_TITLE, budget_ratio_sentence, budget_table
+
+    if "actors" not in result:
+        return
+    lang = "nl" if lang == "nl" else "en"
+    header, rows, indent = budget_table(result, lang)
+    rows = [[("  " * k) + r[0], *r[1:]] for r, k in zip(rows, indent)]
+    widths = [max(len(x[i]) for x in (header, *rows)) + 2 for i in range(len(header))]
+    print()
+    print(BUDGET_TITLE[lang] + (" (contante waarde)" if lang == "nl" else " (present value)"))
+    line = header[0].ljust(widths[0]) + "".join(h.rjust(w) for h, w in zip(header[1:], widths[1:]))
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print(r[0].ljust(widths[0]) + "".join(c.rjust(w) for c, w in zip(r[1:], widths[1:])))
+    print(budget_ratio_sentence(result, lang))
+
+
 def _is_batch_file(path: str) -> bool:
     import tomllib
 
@@ -183,6 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(json_ready(result)))  # an undefined ratio is null, never NaN
     else:
         _print_table(result)
+        _print_budget(result, args.lang or study.spec.study.language)
         if conv is not None:
             state = "converged" if conv.converged else f"NOT converged (cap {conv.max_draws:,} draws reached)"
             print(f"precision € {conv.precision:,.0f}: {state} after {conv.draws:,} draws")

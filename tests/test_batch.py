@@ -24,7 +24,7 @@ from mkba.simulator.study import StudyError
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "studies" / "steenwijkerland-doorkijk-batch.toml"
-DRAW_VARS = (*PER_DRAW, "line", "npv")
+DRAW_VARS = (*PER_DRAW, "line", "actor_costs", "actor_benefits", "npv")
 
 
 def shown(x: float) -> float:

@@ -71,7 +71,7 @@ class TestRunWritesReport:
 
     def test_sections_present(self, run_dir):
         md = (run_dir[0] / "report.md").read_text(encoding="utf-8")
-        for heading in ("## Kosten en baten", "## Verdeling over actoren", "## Tijdprofiel", "## Belangrijkste drivers",
+        for heading in ("## Kosten en baten", "## Wie betaalt, wie wint", "## Tijdprofiel", "## Belangrijkste drivers",
                         "## Wat-als-scenario's", "## Aannames", "## Methode", "## Herkomst"):
             assert heading in md
         for scenario in ("geen-escalatie", "diverse-substitutie", "extra-trajecten"):
@@ -100,7 +100,7 @@ class TestExcel:
     def test_sheets_match_netcdf(self, run_dir, results):
         openpyxl = pytest.importorskip("openpyxl")
         wb = openpyxl.load_workbook(run_dir[0] / "summary.xlsx", read_only=True)
-        assert wb.sheetnames == ["Samenvatting", "Actoren", "Invoer", "Scenario's", "Trekkingen", "Herkomst"]
+        assert wb.sheetnames == ["Samenvatting", "Wie betaalt wie wint", "Invoer", "Scenario's", "Trekkingen", "Herkomst"]
         res = summarise(results)
         rows = {r[0]: r for r in wb["Samenvatting"].iter_rows(min_row=2, values_only=True) if r and r[0]}
         for name in ("saldo", "costs", "benefits", "bc_social", "escalation"):
@@ -124,10 +124,12 @@ class TestExcel:
                 expected = results[col].values
             np.testing.assert_array_equal(np.array([r[j] for r in body], dtype=float), expected[: len(body)])
 
-        actors = {r[0]: r for r in wb["Actoren"].iter_rows(min_row=2, values_only=True)}
+        actors = {(r[0], r[2]): r for r in wb["Wie betaalt wie wint"].iter_rows(min_row=2, values_only=True)}
         sign = xr.where(results["kind"] == "cost", -1.0, 1.0)
         jeugd = (results["npv"].sel(actor="jeugd") * sign).sum("item").values
-        assert actors["jeugd"][3] == pytest.approx(float(jeugd.mean()), rel=1e-12)
+        assert actors[("jeugd", "saldo")][4] == pytest.approx(float(jeugd.mean()), rel=1e-9)
+        assert actors[("jeugd", "P(saldo > 0)")][3] == pytest.approx(float((jeugd > 0).mean()), abs=1e-12)
+        assert actors[("municipality", "B/K-verhouding")][3] == pytest.approx(float(results["base_bc_municipal"]))
         wb.close()
 
     def test_number_formats(self, run_dir):
@@ -204,12 +206,15 @@ class TestLeanAndNoReport:
         out = write_report(ds, tmp_path, lang="en", find_study=False)
         md = Path(out["report_md"]).read_text(encoding="utf-8")
         assert "stored 'lean'" in md
+        assert "## Who pays, who gains" in md  # the budget view survives the lean store
         assert (tmp_path / "charts" / "actors.png").exists()
         wb = pytest.importorskip("openpyxl").load_workbook(out["excel"], read_only=True)
-        actors = {r[0]: r for r in wb["Actors"].iter_rows(min_row=2, values_only=True)}
+        actors = {(r[0], r[2]): r for r in wb["Who pays who gains"].iter_rows(min_row=2, values_only=True)}
         sign = xr.where(ds["kind"] == "cost", -1.0, 1.0)
-        assert actors["wi"][2] == pytest.approx(float((ds["base_npv"].sel(actor="wi") * sign).sum()), rel=1e-12)
-        assert len(next(wb["Actors"].iter_rows(values_only=True))) == 3  # base case only: no per-draw columns
+        wi = actors[("wi", "balance")]
+        assert wi[3] == pytest.approx(float((ds["base_npv"].sel(actor="wi") * sign).sum()), rel=1e-9)
+        net = ds["actor_benefits"].sel(actor="wi").values.astype(float) - ds["actor_costs"].sel(actor="wi").values
+        assert wi[6] == pytest.approx(float(np.median(net)), rel=1e-9)  # per-draw figures, also when lean
         wb.close()
 
     def test_no_report_skips_files_and_matplotlib(self, tmp_path, forward_path):

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from ..simulator.domain import ACTOR_LABELS, ITEM_LABELS, ITEMS
-from .formatting import Lang, format_number, format_percent
+from .formatting import Lang, format_number, format_probability
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -136,6 +136,9 @@ def _sign(ds: xr.Dataset) -> xr.DataArray:
 
 def actor_net(ds: xr.Dataset, *, base: bool = False) -> xr.DataArray:
     """Net present value per actor (benefits − costs): per draw ``(draw, actor)``, or the base case."""
+    pre = "base_" if base else ""
+    if f"{pre}actor_costs" in ds:  # kept in every store (float32 in the lean one)
+        return ds[f"{pre}actor_benefits"].astype(np.float64) - ds[f"{pre}actor_costs"].astype(np.float64)
     npv = ds["base_npv"] if base else ds["npv"]
     return (npv * _sign(ds)).sum("item")
 
@@ -263,7 +266,7 @@ def plot_actors(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") ->
     """Net result per actor: mean bar with its P5–P95 interval and P(net > 0) written beside it.
     Lean runs show the base case only."""
     ax = _axes(ax, left=0.26, right=0.97, bottom=0.2)
-    lean = is_lean(ds)
+    lean = "actor_costs" not in ds and is_lean(ds)
     actors = [str(a) for a in ds["actor"].values]
     labels = [_label(ACTOR_LABELS, a, lang) for a in actors]
     y = np.arange(len(actors))[::-1]
@@ -285,7 +288,7 @@ def plot_actors(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") ->
             involved = np.any(net != 0, axis=0)
             for yi, hi, p, inv in zip(y, q95, ppos, involved):
                 # an actor without any cost or benefit has no meaningful P(net > 0)
-                ax.annotate(format_percent(p, lang=lang) if inv else "—", (max(hi, 0.0), yi), xytext=(4, 0),
+                ax.annotate(format_probability(p, lang=lang) if inv else "—", (max(hi, 0.0), yi), xytext=(4, 0),
                             textcoords="offset points", va="center", fontsize=7)
             ax.set_title(f"{_t(lang, 'title_actor')}; {_t(lang, 'pos')}")
         ax.axvline(0, color=INK, lw=0.8)

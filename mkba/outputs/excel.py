@@ -31,9 +31,9 @@ __all__ = ["write_excel", "SHEETS", "DRAWS_LIMIT"]
 
 DRAWS_LIMIT = 10_000
 SHEETS = {
-    "nl": {"summary": "Samenvatting", "actors": "Actoren", "inputs": "Invoer", "scenarios": "Scenario's",
+    "nl": {"summary": "Samenvatting", "actors": "Wie betaalt wie wint", "inputs": "Invoer", "scenarios": "Scenario's",
            "draws": "Trekkingen", "info": "Herkomst"},
-    "en": {"summary": "Summary", "actors": "Actors", "inputs": "Inputs", "scenarios": "Scenarios",
+    "en": {"summary": "Summary", "actors": "Who pays who gains", "inputs": "Inputs", "scenarios": "Scenarios",
            "draws": "Draws", "info": "Provenance"},
 }
 MONEY = "#,##0"
@@ -43,13 +43,13 @@ VALUE = "General"
 
 _HEAD = {
     "nl": {"name": "naam", "label": "omschrijving", "kind": "soort", "base": "basisgeval", "mean": "gemiddelde",
-           "p5": "P5", "p50": "P50", "p95": "P95", "p_pos": "P(netto > 0)", "actor": "actor", "group": "groep",
+           "p5": "P5", "p50": "P50", "p95": "P95", "p_pos": "P(netto > 0)", "actor": "partij", "measure": "grootheid", "group": "groep",
            "unit": "eenheid", "dist": "verdeling", "uncertain": "onzeker", "source": "bron", "draw": "trekking",
            "prob": "kans", "scenario": "scenario", "title": "titel", "draws": "trekkingen", "key": "kenmerk",
            "value": "waarde", "d_p5": "Δ saldo P5", "d_p50": "Δ saldo P50", "d_p95": "Δ saldo P95",
            "base_saldo": "saldo basisgeval", "p_bc": "P(B/K > 1)"},
     "en": {"name": "name", "label": "description", "kind": "kind", "base": "base case", "mean": "mean",
-           "p5": "P5", "p50": "P50", "p95": "P95", "p_pos": "P(net > 0)", "actor": "actor", "group": "group",
+           "p5": "P5", "p50": "P50", "p95": "P95", "p_pos": "P(net > 0)", "actor": "party", "measure": "measure", "group": "group",
            "unit": "unit", "dist": "distribution", "uncertain": "uncertain", "source": "source", "draw": "draw",
            "prob": "probability", "scenario": "scenario", "title": "title", "draws": "draws", "key": "key",
            "value": "value", "d_p5": "Δ saldo P5", "d_p50": "Δ saldo P50", "d_p95": "Δ saldo P95",
@@ -152,6 +152,35 @@ def _fill_rows_xml(xml: str, cols: Sequence[tuple[str, np.ndarray, str]], style_
     return re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{letters[-1]}{n + 1}"/>', xml, count=1)
 
 
+_MEASURES = {"costs": ("kosten", "costs"), "benefits": ("baten", "benefits"), "balance": ("saldo", "balance"),
+             "bc": ("B/K-verhouding", "B/C ratio"), "p_balance_gt_0": ("P(saldo > 0)", "P(balance > 0)"),
+             "p_bc_gt_1": ("P(B/K > 1)", "P(B/C > 1)")}
+
+
+def _budget_sheet(wb: Any, title: str, res: Mapping[str, Any], lang: Lang) -> None:
+    """Who pays, who gains: per party its costs, benefits and balance (base, mean, P5, P50, P95), each
+    probability in a row of its own (in the base-case column) so that no column mixes euros and chances."""
+    h = _HEAD[lang]
+    parties = [("municipality", ("Gemeente (totaal)", "Municipality (total)"), res["municipality"])]
+    parties += [(a, ACTOR_LABELS.get(a, (a, a)), e) for a, e in res["actors"].items()]
+    rows, fmts = [], []
+    for key, labels, e in parties:
+        label = labels[0] if lang == "nl" else labels[1]
+        for m in ("costs", "benefits", "balance", *(("bc",) if "bc" in e else ())):
+            st = e[m]
+            rows.append([key, label, _label(_MEASURES, m, lang), st["base"], st["mean"], st["p5"], st["p50"], st["p95"]])
+            fmts.append(RATIO if m == "bc" else MONEY)
+        for m in ("p_balance_gt_0", *(("p_bc_gt_1",) if "p_bc_gt_1" in e else ())):
+            rows.append([key, label, _label(_MEASURES, m, lang), e[m], None, None, None, None])
+            fmts.append(PROB)
+    ws = _sheet(wb, title, [h["actor"], h["label"], h["measure"], h["base"], h["mean"], h["p5"], h["p50"], h["p95"]],
+                rows, [None] * 8, [20, 26, 16, 14, 14, 14, 14, 14])
+    for r, fmt in zip(ws.iter_rows(min_row=2, min_col=4, max_col=8), fmts):
+        for c in r:
+            c.number_format = fmt
+    ws.auto_filter.ref = ws.dimensions
+
+
 def write_excel(
     ds: xr.Dataset,
     path: str | Path,
@@ -164,7 +193,7 @@ def write_excel(
     :func:`mkba.outputs.report.input_table` and :func:`~mkba.outputs.report.scenario_comparison`."""
     from openpyxl import Workbook
 
-    from .charts import actor_net, is_lean
+    from .charts import actor_net
     from .report import input_table
 
     h, names = _HEAD[lang], SHEETS[lang]
@@ -188,21 +217,12 @@ def write_excel(
         ws.append([k, h["prob"], None, p])
         ws.cell(ws.max_row, 4).number_format = PROB
 
-    base = actor_net(ds, base=True)
-    if is_lean(ds):
+    if "actors" in res:
+        _budget_sheet(wb, names["actors"], res, lang)
+    else:  # results written before the per-actor totals were kept
+        base = actor_net(ds, base=True)
         rows = [[str(a), _label(ACTOR_LABELS, str(a), lang), float(base.sel(actor=a))] for a in ds["actor"].values]
         _sheet(wb, names["actors"], [h["actor"], h["label"], h["base"]], rows, [None, None, MONEY], [20, 26, 14])
-    else:
-        net = actor_net(ds)
-        rows = []
-        for a in ds["actor"].values:
-            v = net.sel(actor=a).values
-            q = np.quantile(v, (0.05, 0.5, 0.95))
-            rows.append([str(a), _label(ACTOR_LABELS, str(a), lang), float(base.sel(actor=a)), float(v.mean()),
-                         *map(float, q), float((v > 0).mean())])
-        _sheet(wb, names["actors"], [h["actor"], h["label"], h["base"], h["mean"], h["p5"], h["p50"], h["p95"],
-                                     h["p_pos"]], rows, [None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PROB],
-               [20, 26, 14, 14, 14, 14, 14, 12])
 
     inputs = input_table(ds) if inputs is None else inputs
     rows = [[r["name"], r["group"], r["unit"], json.dumps(r["spec"]) if r["uncertain"] else "fixed",

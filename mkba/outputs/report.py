@@ -73,8 +73,8 @@ _T: dict[str, dict[str, str]] = {
         "value": "Waarde",
         "method": "Methode", "provenance": "Herkomst", "convergence": "Convergentie",
         "conv_caption": "Lopende P5/P50/P95 van het saldo tegen het aantal trekkingen.",
-        "lean_note": "Deze run is 'lean' opgeslagen (meer dan 200.000 trekkingen): er is geen verdeling per actor "
-        "en per jaar bewaard. Actoren en tijdprofiel tonen daarom alleen het basisgeval.",
+        "lean_note": "Deze run is 'lean' opgeslagen (meer dan 200.000 trekkingen): de kasstromen per jaar zijn "
+        "niet per trekking bewaard. Het tijdprofiel toont daarom alleen het basisgeval.",
         "no_study": "Het studiebestand ({file}) is niet beschikbaar of gewijzigd sinds de run (hash {hash}); "
         "dit rapport is alleen uit de resultaten gemaakt, zonder tornado en zonder scenariovergelijking.",
         "no_scenarios": "De studie heeft geen benoemde scenario's.",
@@ -113,8 +113,8 @@ _T: dict[str, dict[str, str]] = {
         "value": "Value",
         "method": "Method", "provenance": "Provenance", "convergence": "Convergence",
         "conv_caption": "Running P5/P50/P95 of the saldo against the number of draws.",
-        "lean_note": "This run was stored 'lean' (more than 200,000 draws): no per-actor or per-year split was "
-        "kept per draw. The actor and time-profile sections therefore show the base case only.",
+        "lean_note": "This run was stored 'lean' (more than 200,000 draws): the cash flows per year were not "
+        "kept per draw. The time profile therefore shows the base case only.",
         "no_study": "The study file ({file}) is not available or has changed since the run (hash {hash}); this "
         "report was made from the results alone, without the tornado and without the scenario comparison.",
         "no_scenarios": "The study has no named scenarios.",
@@ -478,6 +478,18 @@ def build_report(
             rep.p(t["undefined_all"].format(what=t[name]))
         elif share > 0.0:
             rep.p(t["undefined_some"].format(what=t[name], share=format_percent(share, 1, lang=lang)))
+
+    # who pays, who gains (output part B)
+    from .budget import BUDGET_TITLE, budget_ratio_sentence, budget_table
+
+    if "actors" in res:
+        rep.h(BUDGET_TITLE[lang])
+        h, r, indent = budget_table(res, lang)
+        rep.table(Table(h, [[("\u00a0\u00a0" * k) + row[0], *row[1:]] for row, k in zip(r, indent)]))
+        rep.p(budget_ratio_sentence(res, lang))
+        if "actors" in charts:
+            rep.fig(Figure("actors", t["actor_caption"]))
+
     if "costs_benefits" in charts:
         rep.fig(Figure("costs_benefits", t["cb_caption"]))
 
@@ -489,15 +501,14 @@ def build_report(
     from .charts import is_lean
 
     lean = is_lean(ds)
-    rep.h(t["actors"])
-    if lean:
-        rep.p(t["lean_note"])
-    h, r = _actor_rows(ds, lang)
-    rep.table(Table(h, r))
-    if "actors" in charts:
-        rep.fig(Figure("actors", t["actor_caption"]))
+    if "actors" not in res:  # results written before the per-actor totals were kept
+        rep.h(t["actors"])
+        h, r = _actor_rows(ds, lang)
+        rep.table(Table(h, r))
 
     rep.h(t["time"])
+    if lean:
+        rep.p(t["lean_note"])
     h, r = _time_rows(ds, lang)
     rep.table(Table(h, r))
     if "cashflow" in charts:

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..simulator.domain import COST_ITEMS, ITEM_KIND, ITEMS
+from ..simulator.domain import COST_ITEMS, ITEM_KIND, ITEMS, MUNICIPAL_ACTORS
 
 __all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
-           "QUANTILES", "RATIOS", "TOTAL_NAMES"]
+           "budget", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
@@ -67,6 +67,70 @@ def json_ready(obj: Any) -> Any:
     return obj
 
 
+def _with_base(values: np.ndarray, base: float) -> dict[str, float]:
+    return {"base": float(base), **_stats(values)}
+
+
+_ZERO = {"mean": 0.0, "p5": 0.0, "p50": 0.0, "p95": 0.0}
+
+
+def _budget_entry(costs: np.ndarray, benefits: np.ndarray, base_costs: float, base_benefits: float) -> dict[str, Any]:
+    # float64 before subtracting: lean stores keep the per-actor figures as float32. Quantiles of a
+    # column that is zero on every draw (a party without costs) are skipped: they are zero.
+    has_c, has_b = bool(np.any(costs)), bool(np.any(benefits))
+    c = _stats(np.asarray(costs, dtype=np.float64)) if has_c else dict(_ZERO)
+    b = _stats(np.asarray(benefits, dtype=np.float64)) if has_b else dict(_ZERO)
+    if has_c and has_b:
+        balance = np.asarray(benefits, dtype=np.float64) - costs
+        bal, p = _stats(balance), prob_above(balance, 0.0)
+    elif has_b:
+        bal, p = dict(b), prob_above(benefits, 0.0)
+    elif has_c:
+        bal = {"mean": -c["mean"], "p5": -c["p95"], "p50": -c["p50"], "p95": -c["p5"]}  # balance = −costs
+        p = float(np.mean(costs < 0))
+    else:
+        bal, p = dict(_ZERO), 0.0
+    return {
+        "costs": {"base": float(base_costs), **c},
+        "benefits": {"base": float(base_benefits), **b},
+        "balance": {"base": float(base_benefits - base_costs), **bal},
+        "p_balance_gt_0": p,
+        "involved": bool(base_costs or base_benefits or has_c or has_b),
+    }
+
+
+def budget(ds: xr.Dataset) -> dict[str, Any]:
+    """The budget view "who pays, who gains" (model-spec §3.3, output part B as a per-actor split of the
+    NPV totals): per actor and for the municipality as a whole (the sum of its domains) costs, benefits
+    and balance — base case, mean, P5, P50, P95 — and P(balance > 0); for the municipality also its
+    B/C ratio (the same per-draw ``bc_municipal`` as the headline) and P(B/C > 1).
+
+    Returns ``{"actors": {actor: {...}}, "municipality": {..., "bc": {...}, "p_bc_gt_1"}}``."""
+    if "actor_costs" in ds:
+        costs, benefits = ds["actor_costs"].values, ds["actor_benefits"].values
+        base_c, base_b = ds["base_actor_costs"].values, ds["base_actor_benefits"].values
+    else:  # results written before the per-actor totals existed: derive them from the npv cube
+        is_cost = (ds["kind"] == "cost").values
+        costs, benefits = (ds["npv"].values[:, sel].sum(axis=1) for sel in (is_cost, ~is_cost))
+        base_c, base_b = (ds["base_npv"].values[sel].sum(axis=0) for sel in (is_cost, ~is_cost))
+    actors = [str(a) for a in ds["actor"].values]
+    out: dict[str, Any] = {"actors": {}}
+    for j, a in enumerate(actors):
+        out["actors"][a] = _budget_entry(costs[:, j], benefits[:, j], float(base_c[j]), float(base_b[j]))
+    m = [actors.index(a) for a in MUNICIPAL_ACTORS]
+    m_costs, m_benefits = np.zeros(costs.shape[0]), np.zeros(costs.shape[0])
+    for j in m:  # column by column: no (draw × domain) copy at 10 million draws
+        m_costs += costs[:, j]
+        m_benefits += benefits[:, j]
+    muni = _budget_entry(m_costs, m_benefits, float(base_c[m].sum()), float(base_b[m].sum()))
+    bc = ds["bc_municipal"].values
+    muni["bc"] = _with_base(bc, float(ds["base_bc_municipal"]))
+    muni["p_bc_gt_1"] = prob_above(bc, 1.0)  # over the draws where it is defined
+    muni["domains"] = list(MUNICIPAL_ACTORS)
+    out["municipality"] = muni
+    return out
+
+
 def summarise(ds: xr.Dataset) -> dict[str, Any]:
     """The JSON-ready summary of a run (the structure ``mkba run --json`` prints)."""
     line = ds["line"].values
@@ -87,6 +151,7 @@ def summarise(ds: xr.Dataset) -> dict[str, Any]:
         "probabilities": probabilities(ds),
         # share of draws in which each ratio is undefined (its denominator is 0); 0 almost always
         "undefined": {r: undefined_share(ds[r].values) for r in RATIOS},
+        **(budget(ds) if "actor_costs" in ds or "npv" in ds else {}),
     }
 
 

@@ -37,7 +37,7 @@ from pydantic import Field, ValidationError, field_validator
 from .. import __version__
 from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
 from .engine import BLOCK, Sampler, run
-from .results import EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
+from .results import ACTOR_TOTALS, EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
 from .study import Problem, Study, StudyError, read_toml, set_path, validation_problems
 
@@ -56,7 +56,7 @@ __all__ = [
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 PER_DRAW = (*TOTALS, *EXTRA_TOTALS)  # per-draw totals (the extra ones only in the full store)
-KEPT = (*PER_DRAW, "line", "npv")  # what a task keeps of the (reduced) model outputs, where present
+KEPT = (*PER_DRAW, "line", *ACTOR_TOTALS, "npv")  # what a task keeps of the (reduced) model outputs, where present
 MANIFEST_FORMAT = "mkba-batch-manifest/1"
 WRITE_DRAWS = 262_144  # draws of one case written to the combined Zarr at once (bounded memory)
 Store = Literal["auto", "full", "lean"]
@@ -276,7 +276,7 @@ def task_is_valid(path: Path, task: Task, sha256: str | None = None) -> bool:
         return False  # unreadable: recompute it
     n = task.stop - task.start
     return (meta.get("fingerprint") == task.fingerprint and meta.get("key") == task.key
-            and all(k in arrays and arrays[k].shape[0] == n for k in (*TOTALS, "line")))
+            and all(k in arrays and arrays[k].shape[0] == n for k in (*TOTALS, "line", *ACTOR_TOTALS)))
 
 
 # --- the batch ------------------------------------------------------------------------------------
@@ -564,6 +564,8 @@ def _base_values(batch: Batch) -> dict[str, NDArray]:
     si = {s: i for i, s in enumerate(batch.study_names)}
     sj = {s: j for j, s in enumerate(batch.scenario_names)}
     out: dict[str, NDArray] = {f"base_{k}": np.full((ns, nc), np.nan) for k in PER_DRAW}
+    for k in ACTOR_TOTALS:
+        out[f"base_{k}"] = np.full((ns, nc, len(ACTORS)), np.nan)
     out["base_npv"] = np.full((ns, nc, len(ITEMS), len(ACTORS)), np.nan)
     out["base_cashflow"] = np.full((ns, nc, len(ITEMS), len(YEARS)), np.nan)
     for case in batch.cases:
@@ -571,6 +573,8 @@ def _base_values(batch: Batch) -> dict[str, NDArray]:
         b = base_case(case.build())
         for k in PER_DRAW:
             out[f"base_{k}"][i, j] = float(b[k][0])
+        for k in ACTOR_TOTALS:
+            out[f"base_{k}"][i, j] = b[k][0]
         out["base_npv"][i, j] = b["npv"][0]
         out["base_cashflow"][i, j] = b["cashflow"][0]
     return out
@@ -594,11 +598,12 @@ def _template(batch: Batch) -> Any:
     # the variables, dtypes and shapes are those a task returns (a one-draw probe), so the
     # combined Dataset follows the engine's store modes without a second list of them
     probe = compute_task(replace(batch.tasks()[0], start=0, stop=1))
-    extra_dims = {"line": ("item",), "npv": ("item", "actor")}
+    extra_dims = {"line": ("item",), "npv": ("item", "actor"), **{k: ("actor",) for k in ACTOR_TOTALS}}
     for k, v in probe.items():
         data[k] = (("study", "scenario", "draw", *extra_dims.get(k, ())),
                    da.full((ns, nc, n, *v.shape[1:]), np.nan, dtype=v.dtype, chunks=(1, 1, chunk, *v.shape[1:])))
-    dims = {"base_npv": ("item", "actor"), "base_cashflow": ("item", "year")}
+    dims = {"base_npv": ("item", "actor"), "base_cashflow": ("item", "year"),
+            **{f"base_{k}": ("actor",) for k in ACTOR_TOTALS}}
     for k, v in _base_values(batch).items():
         data[k] = (("study", "scenario", *dims.get(k, ())), v)
     data["present"] = (("study", "scenario"), present)

@@ -107,6 +107,7 @@ _PROFILE_DOMAINS = ("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk")
 _MUNI = np.array([_AIDX[a] for a in MUNICIPAL_ACTORS])
 _MUNI_SET = frozenset(int(a) for a in _MUNI)
 _COST = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "cost"])
+_COST_SET = frozenset(int(i) for i in _COST)
 _BENEFIT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] != "cost"])
 _IMMAT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "immaterial"])
 _FINANCIAL = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "financial"])
@@ -117,7 +118,8 @@ class MkbaModel:
 
     Outputs per draw: ``npv`` (draw, item, actor), ``line`` (draw, item), ``cashflow`` (draw, item,
     year, undiscounted), ``costs``, ``benefits``, ``immaterial``, ``saldo``, ``bc_social``,
-    ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``.
+    ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``, and per actor
+    ``actor_costs`` and ``actor_benefits`` (draw, actor).
 
     Internally the draw axis is last (contiguous), so every operation is a fast row operation and every
     reduction over items or actors adds whole rows in a fixed order, so a draw's numbers never depend on
@@ -280,11 +282,14 @@ class MkbaModel:
         # --- totals and ratios (§7.3.8): sums over actors in a fixed order, so bit-reproducible ---
         line = np.zeros((len(ITEMS), n))
         muni = np.zeros((len(ITEMS), n))
+        # per actor: costs and benefits (the budget view "who pays, who gains"), a few numbers per draw
+        actor = np.zeros((2, len(ACTORS), n))
         for (i, a), v in sorted(npv.items()):  # fixed order: bit-reproducible sums
             line[i] += v
+            actor[0 if i in _COST_SET else 1, a] += v
             if a in _MUNI_SET:
                 muni[i] += v
-        out = {"line": line.T, **_totals(line, muni)}
+        out = {"line": line.T, **_totals(line, muni), "actor_costs": actor[0].T, "actor_benefits": actor[1].T}
         if self.detail:
             cube = np.zeros((n, len(ITEMS), len(ACTORS)))
             for (i, a), v in npv.items():

@@ -22,10 +22,12 @@ from .model import MkbaModel
 from .study import Study
 
 __all__ = ["simulate", "base_case", "stored_model", "reducer", "write_netcdf", "atomic_write", "TOTALS", "EXTRA_TOTALS",
-           "FULL_LIMIT", "Store"]
+           "FULL_LIMIT", "Store", "ACTOR_TOTALS"]
 
 TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
 EXTRA_TOTALS = ("immaterial", "municipal_costs", "municipal_benefits")
+# Per-actor costs and benefits per draw (draw, actor): the budget view; kept in every store.
+ACTOR_TOTALS = ("actor_costs", "actor_benefits")
 Store = Literal["auto", "full", "lean"]
 FULL_LIMIT = 200_000  # above this many draws "auto" keeps per-draw lines but not the actor cube
 
@@ -50,6 +52,8 @@ def reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]
         # 10 million draws fit in memory. The actor cube is reduced to sums and counts.
         kept = {k: out[k] for k in TOTALS}  # the extra totals follow from the lines
         kept["line"] = out["line"].astype(np.float32)
+        for k in ACTOR_TOTALS:  # 2 × 9 numbers per draw, float32 like the lines
+            kept[k] = out[k].astype(np.float32)
         return kept
 
     return full if store == "full" else lean
@@ -119,6 +123,9 @@ def simulate(
             data["inputs"] = (("draw", "input"), np.column_stack([res.inputs[n] for n in names]))
     else:
         data["line"] = (("draw", "item"), out["line"])
+    for k in ACTOR_TOTALS:
+        data[k] = (("draw", "actor"), out[k])
+        data[f"base_{k}"] = (("actor",), base[k][0])
     data["base_npv"] = (("item", "actor"), base["npv"][0])
     data["base_cashflow"] = (("item", "year"), base["cashflow"][0])
     if res.inputs:
