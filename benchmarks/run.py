@@ -1,14 +1,19 @@
-"""mkba performance harness (issue 6): every figure measured in one run on the same machine.
+"""mkba performance harness (issues 6 and 14): every figure measured in one run on the same machine.
 
-    python benchmarks/run.py [--quick] [--json] [--output PATH]
+    python benchmarks/run.py [--quick] [--json] [--output PATH] [--with-100m]
 
 (a) vectorised draws/s (engine + study model, no file writing); (b) the same model one scenario at a time
 in a plain Python loop (length-1 arrays through the same formulas); (c) EMA Workbench's
 SequentialEvaluator on that scalar model; (d) ``mkba run --draws 1000000`` end to end (wall, peak RSS);
 (e) 10,000,000 draws (peak RSS); (f) ``mkba sensitivity --method sobol --n 4096`` if the command exists;
-(g) ``mkba run --draws 2000`` cold start. Ratios and targets are printed and written to
-``benchmarks/results.json`` (atomically). ``--quick`` uses tiny sizes (< 30 s; the test suite runs it):
-its figures check that the harness works, they are not the benchmark.
+(g) ``mkba run --draws 2000`` cold start. Issue 14 adds: the floor (``benchmarks/floor.py``: seeded
+uniforms + the study's inverse CDFs + hand-written numpy saldo, 1 M draws, one thread) and every end-to-end
+figure as a ratio to it; ``mkba --help`` beside ``python -c pass`` and ``mkba validate`` beside ``python -c
+"import numpy, pydantic"`` (interleaved); ``mkba batch`` with ``--workers 2`` beside ``--workers 0``;
+``mkba sensitivity`` end to end beside its analysis in process; and, with ``--with-100m``, a 100 M-draw run.
+Ratios and targets (pass/fail) are printed and written to ``benchmarks/results.json`` (atomically), with
+``uptime`` before and after. ``--quick`` uses tiny sizes (< 30 s; the test suite runs it): its figures
+check that the harness works, they are not the benchmark.
 
 Timing policy: the machine is shared and noisy, so every figure is the best (minimum wall time) of a few
 repeats (the loop: the best of 4 slices of 500 scenarios), and the ratios compare rates measured in this
@@ -34,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+import floor  # benchmarks/floor.py (this script's folder is on sys.path)
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "results.json"
 SEED = 1
@@ -53,6 +60,11 @@ SIZES = {
     "sobol_n": (4_096, 0),
     "cold_draws": (2_000, 2_000),
     "cold_repeats": (3, 1),
+    "floor_draws": (1_000_000, 65_536),
+    "floor_repeats": (3, 1),
+    "startup_repeats": (7, 2),  # each round runs the four commands once, interleaved
+    "batch_draws": (1_000_000, 0),  # 0: skipped in --quick (LocalCluster start-up alone is seconds)
+    "huge_draws": (100_000_000, 0),  # only with --with-100m
 }
 
 # The targets of issue 6; (key, description, unit, comparison, bound).
@@ -63,7 +75,24 @@ TARGETS = (
     ("run_10m_peak_rss_mb", "10 M draws ≤ 1.5 GB peak RSS", "MB", "<=", 1536.0),
     ("sobol_4096_wall_s", "Sobol N = 4,096 ≤ 20 s", "s", "<=", 20.0),
     ("cold_start_wall_s", "mkba run --draws 2000 cold start ≤ 2 s", "s", "<=", 2.0),
+    # issue 14: ratios measured side by side in this run
+    ("run_1m_over_floor", "mkba run 1 M ≤ 3× the floor", "×", "<=", 3.0),
+    ("help_over_python", "mkba --help ≤ 4× python -c pass", "×", "<=", 4.0),
+    ("validate_over_imports", "mkba validate ≤ 1.5× import numpy, pydantic", "×", "<=", 1.5),
+    ("run_10m_rss_over_1m", "peak RSS 10 M ≤ 1.3× 1 M", "×", "<=", 1.3),
+    ("batch_1m_workers2_over_0", "batch 1 M: --workers 2 < --workers 0", "×", "<", 1.0),
+    ("batch_default_workers2_over_0", "batch default: --workers 2 ≤ 1.1× --workers 0", "×", "<=", 1.1),
+    ("sensitivity_over_analysis", "mkba sensitivity ≤ 2× its analysis", "×", "<=", 2.0),
+    ("run_100m_completes", "100 M draws complete (1 = yes)", "", ">=", 1.0),
 )
+
+
+def uptime() -> str:
+    """``uptime`` as printed (time, up, users, load averages): how busy the shared machine was."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def log(msg: str) -> None:
@@ -218,6 +247,55 @@ def measure(cmd: list[str], repeats: int, timeout: float) -> dict[str, Any]:
             "wall_s_all": walls, "cpu_s": min(cpus), "peak_rss_mb": max(rss)}
 
 
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One figure from single runs of a command: the best wall time, the largest peak RSS (or the failure)."""
+    bad = next((r for r in runs if r["status"] != "ok"), None)
+    return bad or {"status": "ok", "command": runs[0]["command"], "repeats": len(runs),
+                   "wall_s": min(r["wall_s"] for r in runs), "wall_s_all": [r["wall_s"] for r in runs],
+                   "cpu_s": min(r["cpu_s"] for r in runs), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+
+def side_by_side(cmds: dict[str, list[str]], repeats: int, timeout: float) -> dict[str, dict[str, Any]]:
+    """Each command once per round, round after round, so load from other jobs hits all of them alike;
+    per command the best wall time (and largest peak RSS) over the rounds."""
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cmds}
+    for _ in range(repeats):
+        for label, cmd in cmds.items():
+            runs[label].append(measure(cmd, 1, timeout))
+    return {label: _best(rs) for label, rs in runs.items()}
+
+
+def bench_startup(repeats: int, study_path: Path) -> dict[str, Any]:
+    py = [sys.executable, "-c"]
+    return side_by_side({"python_pass": [*py, "pass"], "mkba_help": [*mkba_cmd(), "--help"],
+                         "python_numpy_pydantic": [*py, "import numpy, pydantic"],
+                         "mkba_validate": [*mkba_cmd(), "validate", str(study_path)]}, repeats, 120)
+
+
+def bench_batch(draws: int | None, out_dir: str, repeats: int, timeout: float) -> dict[str, Any]:
+    """The bundled batch with ``--workers 2`` and ``--workers 0`` (interleaved), at ``draws`` or its default."""
+    from mkba.simulator.study import default_study_path
+
+    batch = default_study_path().parent / "steenwijkerland-doorkijk-batch.toml"
+    runs: dict[str, list[dict[str, Any]]] = {"workers_2": [], "workers_0": []}
+    for rnd in range(repeats):
+        for workers in (2, 0):
+            out = Path(out_dir) / f"batch-{draws or 'default'}-w{workers}-{rnd}"  # a batch refuses an old folder
+            cmd = [*mkba_cmd(), "batch", str(batch), "--workers", str(workers), "--seed", str(SEED), "--out", str(out)]
+            runs[f"workers_{workers}"].append(measure(cmd + (["--draws", str(draws)] if draws else []), 1, timeout))
+            shutil.rmtree(out, ignore_errors=True)
+    return {"draws": draws or "default", **{label: _best(rs) for label, rs in runs.items()}}
+
+
+def bench_sensitivity_analysis(study: Any, n: int) -> dict[str, Any]:
+    """``analyse_study`` in this process: design, model evaluations and indices (what the command adds
+    around it: start-up, one-way/spider/switching values, charts and files)."""
+    from mkba import sensitivity as sa
+
+    secs, ds = best_of(1, lambda: sa.analyse_study(study, method="sobol", n=n, seed=SEED))
+    return {"n": n, "seconds": secs, "n_evaluations": int(ds.attrs["n_evaluations"])}
+
+
 def run_cmd(draws: int, out_dir: str, no_report: bool) -> list[str]:
     cmd = [*mkba_cmd(), "run", "--draws", str(draws), "--seed", str(SEED), "--out", out_dir]
     return [*cmd, "--no-report"] if no_report else cmd
@@ -240,25 +318,64 @@ def bench_sobol(n: int, out_dir: str, timeout: float, options: dict[str, set[str
 # --- report ------------------------------------------------------------------------------------------
 
 
+def _wall(d: dict[str, Any] | None) -> float | None:
+    return d["wall_s"] if d and d.get("status") == "ok" else None
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def compute_ratios(figures: dict[str, Any], uncertain: int) -> dict[str, Any]:
+    """Every ratio of the run: rates of (a)–(c), each end-to-end figure ÷ the floor for the same number of
+    model evaluations, and the side-by-side pairs of issue 14 (None where a figure was not measured)."""
+    f, v = figures, figures["vectorised"]
+    ratios: dict[str, Any] = {
+        "vectorised_over_loop": v["draws_per_s_1_thread"] / f["loop"]["draws_per_s"],
+        "vectorised_over_ema": v["draws_per_s_1_thread"] / f["ema"]["draws_per_s"],
+        "vectorised_threads_over_loop": v["draws_per_s_threads"] / f["loop"]["draws_per_s"],
+        "vectorised_threads_over_ema": v["draws_per_s_threads"] / f["ema"]["draws_per_s"],
+        "loop_over_ema": f["loop"]["draws_per_s"] / f["ema"]["draws_per_s"],
+    }
+    floor_per_draw = f["floor"]["seconds"] / f["floor"]["draws"]
+    ratios["vectorised_1_thread_over_floor"] = 1.0 / v["draws_per_s_1_thread"] / floor_per_draw
+    sobol_evals = f.get("sensitivity_analysis", {}).get("n_evaluations") or f["sobol"].get("n", 0) * (uncertain + 2)
+    for key, evaluations in (("run_1m", f["run_1m"].get("draws")), ("run_10m", f["run_10m"].get("draws")),
+                             ("run_100m", f["run_100m"].get("draws")), ("cold_start", f["cold_start"].get("draws")),
+                             ("sobol", sobol_evals)):
+        ratios[f"{key}_over_floor"] = _div(_wall(f[key]), floor_per_draw * (evaluations or 0))
+    st = f["startup"]
+    ratios["help_over_python"] = _div(_wall(st["mkba_help"]), _wall(st["python_pass"]))
+    ratios["validate_over_imports"] = _div(_wall(st["mkba_validate"]), _wall(st["python_numpy_pydantic"]))
+    rss = {k: f[k].get("peak_rss_mb") if f[k].get("status") == "ok" else None for k in ("run_1m", "run_10m")}
+    ratios["run_10m_rss_over_1m"] = _div(rss["run_10m"], rss["run_1m"])
+    for key in ("batch_1m", "batch_default"):
+        b = f[key]
+        ratios[f"{key}_workers2_over_0"] = _div(_wall(b.get("workers_2")), _wall(b.get("workers_0")))
+    ratios["sensitivity_over_analysis"] = _div(_wall(f["sobol"]), f.get("sensitivity_analysis", {}).get("seconds"))
+    ratios["run_100m_completes"] = (None if f["run_100m"]["status"].startswith("skipped")
+                                    else float(f["run_100m"]["status"] == "ok"))
+    return ratios
+
+
 def check_targets(res: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
     fig, ratios = res["figures"], res["ratios"]
     measured = {
-        "vectorised_over_loop": ratios["vectorised_over_loop"],
-        "vectorised_over_ema": ratios["vectorised_over_ema"],
+        **ratios,
         "run_1m_wall_s": fig["run_1m"].get("wall_s"),
         "run_10m_peak_rss_mb": fig["run_10m"].get("peak_rss_mb"),
         "sobol_4096_wall_s": fig["sobol"].get("wall_s"),
         "cold_start_wall_s": fig["cold_start"].get("wall_s"),
     }
-    # In --quick the run/Sobol sizes are not the target sizes, so those targets are not judged.
-    size_bound = {"run_1m_wall_s", "run_10m_peak_rss_mb", "sobol_4096_wall_s"}
+    # In --quick the run/Sobol/batch sizes are not the target sizes, so those targets are not judged.
+    size_bound = {"run_1m_wall_s", "run_10m_peak_rss_mb", "sobol_4096_wall_s", "run_1m_over_floor",
+                  "run_10m_rss_over_1m", "batch_1m_workers2_over_0", "batch_default_workers2_over_0",
+                  "sensitivity_over_analysis", "run_100m_completes"}
+    compare = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
     out = []
     for key, text, unit, op, bound in TARGETS:
         v = measured[key]
-        if v is None or (quick and key in size_bound):
-            met = None
-        else:
-            met = bool(v >= bound) if op == ">=" else bool(v <= bound)
+        met = None if v is None or (quick and key in size_bound) else bool(compare[op](v, bound))
         out.append({"name": key, "target": text, "unit": unit, "bound": bound, "measured": v, "met": met})
     return out
 
@@ -297,13 +414,30 @@ def render(res: dict[str, Any]) -> str:
         sub(f"(e) mkba run {f['run_10m'].get('draws', 0):,} draws", f["run_10m"]),
         sub(f"(f) Sobol N = {f['sobol'].get('n', 0):,}", f["sobol"]),
         sub(f"(g) cold start, {f['cold_start'].get('draws', 0):,} draws", f["cold_start"]),
+        sub(f"    mkba run {f['run_100m'].get('draws', 0):,} draws", f["run_100m"]),
         "",
-        "targets:",
+        f"floor ({f['floor']['what']}): {f['floor']['seconds']:.3f} s wall, {f['floor']['cpu_s']:.3f} s CPU for "
+        f"{f['floor']['draws']:,} draws (saldo agrees with the model to {f['floor']['max_rel_diff_vs_model']:.1e})",
+        "    ÷ floor (same number of model evaluations): "
+        + ", ".join(f"{k} {r[f'{k}_over_floor']:.1f}×" for k in ("run_1m", "run_10m", "run_100m", "cold_start", "sobol")
+                    if r[f"{k}_over_floor"] is not None)
+        + f", engine 1 thread {r['vectorised_1_thread_over_floor']:.1f}×",
+        "start-up, side by side (best of {} rounds):".format(f["startup"]["python_pass"].get("repeats", 0)),
+        *(sub(f"    {k}", f["startup"][k]) for k in ("python_pass", "mkba_help", "python_numpy_pydantic", "mkba_validate")),
     ]
+    for key in ("batch_default", "batch_1m"):
+        if "workers_2" in f[key]:
+            lines += [sub(f"{key} --workers {w}", f[key][f"workers_{w}"]) for w in (2, 0)]
+        else:
+            lines.append(sub(key, f[key]))
+    if "sensitivity_analysis" in f:
+        a = f["sensitivity_analysis"]
+        lines.append(f"Sobol N = {a['n']:,} analysis in process: {a['seconds']:.2f} s ({a['n_evaluations']:,} evaluations)")
+    lines += ["", f"load: {res['machine']['uptime_before']}  →  {res['machine']['uptime_after']}", "", "targets:"]
     for t in res["targets"]:
         mark = {True: "met", False: "NOT MET", None: "not judged"}[t["met"]]
         val = "—" if t["measured"] is None else f"{t['measured']:,.2f} {t['unit']}"
-        lines.append(f"  {t['target']:<44}{val:>16}   {mark}")
+        lines.append(f"  {t['target']:<52}{val:>16}   {mark}")
     return "\n".join(lines)
 
 
@@ -325,11 +459,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny sizes (< 30 s): checks the harness, not the speed")
     ap.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     ap.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"results file (default: {DEFAULT_OUTPUT})")
+    ap.add_argument("--with-100m", action="store_true", help="also run 100,000,000 draws (long; not in --quick)")
     args = ap.parse_args(argv)
     q = 1 if args.quick else 0
     size = {k: v[q] for k, v in SIZES.items()}
 
     load_before = os.getloadavg()  # other jobs on the machine slow every figure; record how busy it was
+    uptime_before = uptime()
     import mkba
 
     path = mkba.default_study_path()
@@ -344,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     figures["loop"] = bench_loop(study, size["loop_scenarios"], size["loop_slices"])
     log(f"(c) EMA Workbench, {size['ema_scenarios']:,} scenarios …")
     figures["ema"] = bench_ema(study, size["ema_scenarios"], size["ema_repeats"])
+    log(f"floor, {size['floor_draws']:,} draws …")
+    figures["floor"] = floor.measure(study, size["floor_draws"], SEED, size["floor_repeats"])
+    if size["sobol_n"]:
+        log(f"Sobol N = {size['sobol_n']:,} analysis in process …")
+        figures["sensitivity_analysis"] = bench_sensitivity_analysis(study, size["sobol_n"])
 
     with tempfile.TemporaryDirectory(prefix="mkba-bench-") as tmp:
         if size["run_draws"]:
@@ -365,22 +506,31 @@ def main(argv: list[str] | None = None) -> int:
         log(f"(g) cold start, mkba run --draws {size['cold_draws']:,} …")
         figures["cold_start"] = {"draws": size["cold_draws"],
                                  **measure(run_cmd(size["cold_draws"], tmp, no_report), size["cold_repeats"], 300)}
+        log(f"start-up side by side, {size['startup_repeats']} rounds …")
+        figures["startup"] = bench_startup(size["startup_repeats"], path)
+        if size["batch_draws"] and "batch" in options:
+            log("batch --workers 2 vs --workers 0, default draws and 1,000,000 draws …")
+            figures["batch_default"] = bench_batch(None, tmp, 2, 900)
+            figures["batch_1m"] = bench_batch(size["batch_draws"], tmp, 1, 1800)
+        else:
+            figures["batch_default"] = {"draws": "default", "status": "skipped (--quick)"}
+            figures["batch_1m"] = {"draws": 1_000_000, "status": "skipped (--quick)"}
+        if args.with_100m and size["huge_draws"]:
+            log(f"mkba run --draws {size['huge_draws']:,} (long) …")
+            figures["run_100m"] = {"draws": size["huge_draws"],
+                                   **measure(run_cmd(size["huge_draws"], tmp, True), 1, 4 * 3600)}
+        else:
+            figures["run_100m"] = {"draws": 100_000_000, "status": "skipped (needs --with-100m)"}
 
-    v = figures["vectorised"]
-    ratios = {
-        "vectorised_over_loop": v["draws_per_s_1_thread"] / figures["loop"]["draws_per_s"],
-        "vectorised_over_ema": v["draws_per_s_1_thread"] / figures["ema"]["draws_per_s"],
-        "vectorised_threads_over_loop": v["draws_per_s_threads"] / figures["loop"]["draws_per_s"],
-        "vectorised_threads_over_ema": v["draws_per_s_threads"] / figures["ema"]["draws_per_s"],
-        "loop_over_ema": figures["loop"]["draws_per_s"] / figures["ema"]["draws_per_s"],
-    }
+    ratios = compute_ratios(figures, len(study.parameters.uncertain))
     res: dict[str, Any] = {
         "mkba_version": mkba.__version__,
         "quick": bool(args.quick),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "numpy": np.__version__, "load_avg_1min_before": load_before[0],
-                    "load_avg_1min_after": os.getloadavg()[0]},
+                    "load_avg_1min_after": os.getloadavg()[0], "uptime_before": uptime_before,
+                    "uptime_after": uptime()},
         "study": path.name,
         "uncertain_inputs": len(study.parameters.uncertain),
         "seed": SEED,

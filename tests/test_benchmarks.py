@@ -13,9 +13,12 @@ import pytest
 pytestmark = pytest.mark.slow  # ~15 s: one subprocess run of the harness at --quick sizes
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ("vectorised", "loop", "ema", "run_1m", "run_10m", "sobol", "cold_start")
+FIGURES = ("vectorised", "loop", "ema", "run_1m", "run_10m", "sobol", "cold_start", "floor", "startup",
+           "batch_default", "batch_1m", "run_100m")
 TARGETS = ("vectorised_over_loop", "vectorised_over_ema", "run_1m_wall_s", "run_10m_peak_rss_mb",
-           "sobol_4096_wall_s", "cold_start_wall_s")
+           "sobol_4096_wall_s", "cold_start_wall_s", "run_1m_over_floor", "help_over_python",
+           "validate_over_imports", "run_10m_rss_over_1m", "batch_1m_workers2_over_0",
+           "batch_default_workers2_over_0", "sensitivity_over_analysis", "run_100m_completes")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +71,30 @@ class TestQuickRun:
         assert t["vectorised_over_loop"]["met"] == (t["vectorised_over_loop"]["measured"] >= 100)
         assert t["cold_start_wall_s"]["met"] == (t["cold_start_wall_s"]["measured"] <= 2)
         assert t["run_1m_wall_s"]["met"] is None  # quick sizes are not the target sizes
+
+    def test_floor_is_the_same_saldo(self, quick: tuple[dict, Path]) -> None:
+        fl = quick[0]["figures"]["floor"]
+        assert fl["max_rel_diff_vs_model"] < 1e-12  # the hand-written saldo is the model's saldo
+        assert fl["draws"] == 65_536 and fl["seconds"] > 0 and fl["cpu_s"] > 0
+
+    def test_ratios_to_floor_and_side_by_side(self, quick: tuple[dict, Path]) -> None:
+        res, _ = quick
+        f, r = res["figures"], res["ratios"]
+        per_draw = f["floor"]["seconds"] / f["floor"]["draws"]
+        assert r["cold_start_over_floor"] == pytest.approx(f["cold_start"]["wall_s"] / (per_draw * 2000), rel=1e-9)
+        st = f["startup"]
+        assert all(st[k]["status"] == "ok" for k in ("python_pass", "mkba_help", "python_numpy_pydantic",
+                                                    "mkba_validate"))
+        assert r["help_over_python"] == pytest.approx(st["mkba_help"]["wall_s"] / st["python_pass"]["wall_s"])
+        assert r["validate_over_imports"] == pytest.approx(
+            st["mkba_validate"]["wall_s"] / st["python_numpy_pydantic"]["wall_s"])
+        assert r["run_1m_over_floor"] is None and r["batch_1m_workers2_over_0"] is None  # not measured
+        t = {x["name"]: x for x in res["targets"]}
+        # start-up ratios do not depend on the sizes: judged even in --quick
+        assert t["help_over_python"]["met"] == (r["help_over_python"] <= 4)
+        assert t["validate_over_imports"]["met"] == (r["validate_over_imports"] <= 1.5)
+        assert t["run_100m_completes"]["met"] is None
+        assert "load average" in res["machine"]["uptime_before"]
 
     def test_results_file_matches_stdout(self, quick: tuple[dict, Path]) -> None:
         res, path = quick
