@@ -31,23 +31,28 @@ def _load(path: str | None) -> Study:
     return Study.from_toml(path if path else default_study_path())
 
 
-def _whole(minimum: int, note: str = "") -> Callable[[str], int]:
-    """An argparse type: a whole number >= ``minimum`` ("1_000_000" allowed), else a one-line error."""
+def _whole(minimum: int, note: str = "", below: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum`` (and < ``below``; "1_000_000" allowed), else a
+    one-line error."""
 
     def parse(text: str) -> int:
+        if len(text) > 40:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:20]!r}... ({len(text)} characters)")
         try:
             v = int(text.replace("_", ""))
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if v < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}{note}, got {v}")
+        if below is not None and v >= below:
+            raise argparse.ArgumentTypeError(f"must be < {below:,}, got {v:,}")
         return v
 
     return parse
 
 
 _positive_int = _whole(1)
-_seed = _whole(0)
+_seed = _whole(0, below=2**63)
 _workers = _whole(0, " (0 = in this process, no Dask)")
 
 
@@ -134,11 +139,11 @@ def _print_budget(result: dict[str, Any], lang: str) -> None:
 
 
 def _is_batch_file(path: str) -> bool:
-    import tomllib
+    from .simulator.study import read_toml
 
     try:
-        return "batch" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "batch" in read_toml(path)
+    except StudyError:
         return False  # the study loader reports it
 
 

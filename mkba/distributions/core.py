@@ -567,7 +567,10 @@ class Discrete(Distribution):
             for i, w in enumerate(self.weights):
                 if _finite(f"weights[{i}]", w) < 0:
                     raise DistributionError(f"weights[{i}] must be >= 0, got {w:g}")
-            if sum(self.weights) <= 0:
+            total = math.fsum(self.weights)
+            if not math.isfinite(total):
+                raise DistributionError("the weights' sum overflows; use relative weights of a plausible size")
+            if total <= 0:
                 raise DistributionError("weights must not all be zero")
         if self.base_value is not None and float(self.base_value) not in {float(v) for v in self.values}:
             raise DistributionError(f"base ({self.base_value:g}) is not one of the values")

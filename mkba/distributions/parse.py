@@ -25,13 +25,32 @@ __all__ = ["from_spec", "to_spec", "DIST_KEYS"]
 _Z95 = 1.6448536269514722  # = scipy.special.ndtri(0.95) (tested): half-width of a 90 % range in sd units
 
 
-def _num(spec: Mapping[str, Any], key: str) -> float:
-    v = spec[key]
+# Beyond this a number is no study input but an overflow waiting to happen (derived shapes, sums of
+# weights, products in the model); the schema's field ranges are much tighter still.
+_LIMIT = 1e15
+
+
+def _float(v: Any, what: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise DistributionError(f"{key} must be a number, got {v!r}")
-    if not math.isfinite(float(v)):
-        raise DistributionError(f"{key} must be finite, got {v!r}")
-    return float(v)
+        raise DistributionError(f"{what} must be a number, got {_show(v)}")
+    try:
+        x = float(v)
+    except OverflowError:  # an integer beyond the float range
+        raise DistributionError(f"{what} is too large ({len(str(abs(v)))} digits)") from None
+    if not math.isfinite(x):
+        raise DistributionError(f"{what} must be finite, got {v!r}")
+    if abs(x) > _LIMIT:
+        raise DistributionError(f"{what} ({x:g}) is beyond ±{_LIMIT:g}; check the unit")
+    return x
+
+
+def _show(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def _num(spec: Mapping[str, Any], key: str) -> float:
+    return _float(spec[key], key)
 
 
 def _opt(spec: Mapping[str, Any], key: str) -> float | None:
@@ -42,12 +61,7 @@ def _numbers(spec: Mapping[str, Any], key: str) -> tuple[float, ...]:
     v = spec[key]
     if not isinstance(v, (list, tuple)):
         raise DistributionError(f"{key} must be a list of numbers")
-    out = []
-    for i, x in enumerate(v):
-        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(float(x)):
-            raise DistributionError(f"{key}[{i}] must be a finite number, got {x!r}")
-        out.append(float(x))
-    return tuple(out)
+    return tuple(_float(x, f"{key}[{i}]") for i, x in enumerate(v))
 
 
 def _range90(spec: Mapping[str, Any]) -> Distribution:
@@ -81,6 +95,12 @@ def _beta(spec: Mapping[str, Any]) -> Distribution:
 
 def _lognormal(spec: Mapping[str, Any]) -> Distribution:
     kw = {"min": _opt(spec, "min"), "max": _opt(spec, "max"), "base_value": _opt(spec, "base")}
+    by_median, by_mean = {"median", "sigma"} & spec.keys(), {"mean", "sd"} & spec.keys()
+    if by_median and by_mean:
+        raise DistributionError(f"give either median and sigma or mean and sd, not both "
+                                f"(got {', '.join(sorted(by_median | by_mean))})")
+    if "sigma" in spec and "median" not in spec:
+        raise DistributionError("lognormal needs median with sigma (or mean and sd)")
     if "median" in spec:
         median = _num(spec, "median")
         if median <= 0:
@@ -99,7 +119,8 @@ _BUILDERS: dict[str, tuple[Callable[[Mapping[str, Any]], Distribution], set[str]
         {"base"},
     ),
     "pert": (
-        lambda s: Pert(_num(s, "min"), _num(s, "mode"), _num(s, "max"), s.get("lambda", 4.0), _opt(s, "base")),
+        lambda s: Pert(_num(s, "min"), _num(s, "mode"), _num(s, "max"), _num(s, "lambda") if "lambda" in s else 4.0,
+                       _opt(s, "base")),
         {"min", "mode", "max"},
         {"lambda", "base"},
     ),
@@ -133,11 +154,9 @@ def from_spec(spec: Any) -> Distribution:
     if isinstance(spec, bool):
         raise DistributionError(f"expected a number or a distribution table, got {spec!r}")
     if isinstance(spec, (int, float)):
-        if not math.isfinite(float(spec)):
-            raise DistributionError(f"value must be finite, got {spec!r}")
-        return Fixed(float(spec))
+        return Fixed(_float(spec, "value"))
     if not isinstance(spec, Mapping):
-        raise DistributionError(f"expected a number or a distribution table, got {spec!r}")
+        raise DistributionError(f"expected a number or a distribution table, got {_show(spec)}")
     body = {k: v for k, v in spec.items() if k not in _META_KEYS}
     if "dist" not in body:
         if {"p5", "p95"} <= body.keys():
@@ -147,6 +166,8 @@ def from_spec(spec: Any) -> Distribution:
             return _range90(body)
         raise DistributionError("a distribution table needs 'dist = \"...\"' (or p5 and p95)")
     name = body.pop("dist")
+    if not isinstance(name, str):
+        raise DistributionError(f"dist must be a name in quotes, e.g. dist = \"pert\"; got {_show(name)}")
     if name not in _BUILDERS:
         raise DistributionError(f"unknown dist {name!r}; choose one of {', '.join(sorted(_BUILDERS))}")
     build, required, optional = _BUILDERS[name]
@@ -157,9 +178,35 @@ def from_spec(spec: Any) -> Distribution:
     if unknown:
         raise DistributionError(f"unknown key(s) for {name}: {', '.join(sorted(unknown))}")
     try:
-        return build(body)
+        dist = build(body)
     except KeyError as exc:  # a missing key of a multi-form family (lognormal, beta)
         raise DistributionError(f"{name} needs {exc.args[0]}") from None
+    except (OverflowError, ZeroDivisionError, ArithmeticError) as exc:
+        raise DistributionError(f"{name}: its parameters overflow ({exc})") from None
+    _check_derived(name, dist)
+    return dist
+
+
+_PROBE = (1e-9, 0.05, 0.5, 0.95, 1 - 1e-9)
+
+
+def _check_derived(name: str, dist: Distribution) -> None:
+    """Derived quantities (shape parameters, normalised weights, moments) must be finite numbers: the
+    parameters alone can each be valid and still overflow together (pert(0, 1e308, 1e308), weights
+    1e308 twice). The inverse CDF is probed where sampling goes."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        try:
+            values = dist.ppf(np.asarray(_PROBE))
+            mean = float(dist.mean)
+        except (OverflowError, ZeroDivisionError, ArithmeticError, ValueError) as exc:
+            raise DistributionError(f"{name}: its parameters overflow ({exc})") from None
+    if not (np.all(np.isfinite(values)) and math.isfinite(mean)):
+        raise DistributionError(f"{name}: these parameters give non-finite values (overflow); use numbers of a "
+                                "plausible size")
+    if np.any(np.diff(values) < 0):
+        raise DistributionError(f"{name}: these parameters give an inverse CDF that decreases (numerical overflow)")
 
 
 def to_spec(dist: Distribution) -> dict[str, Any] | float:

@@ -39,7 +39,8 @@ from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
 from .engine import BLOCK, Sampler, run
 from .results import ACTOR_TOTALS, EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
-from .study import Problem, Study, StudyError, read_toml, set_path, validation_problems
+from .schema import NAME_MAX, SEED_LIMIT
+from .study import OverrideError, Problem, Study, StudyError, apply_overrides, read_toml, validation_problems
 
 __all__ = [
     "Batch",
@@ -73,11 +74,11 @@ class BatchError(StudyError):
 
 
 class BatchInfo(Block):
-    name: str = Field(pattern=NAME)
+    name: str = Field(pattern=NAME, max_length=NAME_MAX)
     title: str = ""
     description: str = ""
     draws: int | None = Field(None, ge=1)  # default: the first study's [simulation]
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, lt=SEED_LIMIT)
     sampler: Literal["mc", "lhs"] | None = None
     store: Store = "auto"
     task_size: int = Field(BLOCK, ge=1)  # draws per task; any size gives the same numbers
@@ -85,7 +86,7 @@ class BatchInfo(Block):
 
 class StudyRef(Block):
     file: str
-    name: str | None = Field(None, pattern=NAME)  # label in the `study` dimension; default [study].name
+    name: str | None = Field(None, pattern=NAME, max_length=NAME_MAX)  # label in the `study` dimension; default [study].name
     scenarios: list[str] | None = Field(None, min_length=1)  # default: "base" and the study's [[scenarios]]
 
     @field_validator("scenarios")
@@ -98,7 +99,7 @@ class StudyRef(Block):
 
 
 class BatchScenario(Block):
-    name: str = Field(pattern=NAME)
+    name: str = Field(pattern=NAME, max_length=NAME_MAX)
     title: str = ""
     description: str = ""
     studies: list[str] | None = None  # default: every study of the batch
@@ -106,11 +107,30 @@ class BatchScenario(Block):
 
 
 class Grid(Block):
-    name: str = Field(pattern=NAME)
+    name: str = Field(pattern=NAME, max_length=NAME_MAX)
     title: str = ""
     description: str = ""
     studies: list[str] | None = None
     vary: dict[str, list[Any]] = Field(min_length=1)
+
+    @field_validator("vary", mode="before")
+    @classmethod
+    def _flat(cls, v: Any) -> Any:
+        # `prices.qaly_value = [...]` unquoted is a nested table in TOML: the same path as quoted
+        if not isinstance(v, dict):
+            return v
+        out: dict[str, Any] = {}
+
+        def walk(prefix: str, node: dict[str, Any]) -> None:
+            for k, x in node.items():
+                path = f"{prefix}.{k}" if prefix else str(k)
+                if isinstance(x, dict):
+                    walk(path, x)
+                else:
+                    out[path] = x
+
+        walk("", v)
+        return out
 
     def points(self) -> list[tuple[str, str, dict[str, Any]]]:
         """(scenario name, title, overrides) for every point of the grid (a cartesian product)."""
@@ -174,12 +194,7 @@ class Case:
 
 
 def _resolve(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    # the same steps as Study.scenario: drop the scenarios, set each dotted path
-    out = copy.deepcopy(dict(raw))
-    out.pop("scenarios", None)
-    for path, value in overrides.items():
-        set_path(out, path, copy.deepcopy(value))
-    return out
+    return apply_overrides(raw, overrides)  # the same steps as Study.scenario
 
 
 @functools.lru_cache(maxsize=64)
@@ -350,8 +365,13 @@ class Batch:
             for name, title, overrides in grid.points():
                 extra.append((f"grids[{i}].vary", name, title, overrides, grid.studies))
         for where, name, title, overrides, targets in extra:
-            if not re.match(NAME, name):
-                problems.append(Problem(source, where, f"scenario name {name!r} is not a valid name"))
+            if not re.match(NAME, name) or len(name) > NAME_MAX:
+                problems.append(Problem(source, where, f"scenario name {name!r} is not a valid name (letters, digits, "
+                                        f"_ . -; at most {NAME_MAX} characters)"))
+                continue
+            if name == "base":
+                problems.append(Problem(source, where, "'base' is reserved for the study without overrides; choose "
+                                        "another scenario name"))
                 continue
             for k, t in enumerate(targets or []):
                 if t not in labels:
@@ -371,7 +391,13 @@ class Batch:
         cases: list[Case] = []
         for label, study in studies:
             for name, title, overrides, where in per_study[label]:
-                case = Case(label, name, title, study.source, overrides, _resolve(study.raw, overrides))
+                try:
+                    resolved = _resolve(study.raw, overrides)
+                except OverrideError as exc:
+                    problems.append(Problem(source, f"{where or 'scenarios'} ({label} × {name}): {exc.path}",
+                                            exc.message))
+                    continue
+                case = Case(label, name, title, study.source, overrides, resolved)
                 if where:  # batch-defined overrides: validate them like a study's scenarios
                     try:
                         case.build()

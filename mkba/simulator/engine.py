@@ -122,6 +122,8 @@ def run(
         raise ValueError(f"start must be >= 0, got {start}")
     if chunk_size < 1:
         raise ValueError(f"chunk size must be >= 1, got {chunk_size}")
+    if not 0 <= seed < 2**63:  # stored as int64 in results and JSON
+        raise ValueError(f"seed must be >= 0 and < 2**63, got {seed}")
     names = params.uncertain
     store: dict[str, NDArray] = {}
     kept: dict[str, NDArray[np.float64]] = {}

@@ -7,10 +7,11 @@ locator of model-spec.md). Unknown keys are errors, so a typo never silently bec
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..distributions import Distribution, DistributionError, Fixed, from_spec
 from .domain import ACTORS, HOUSEHOLD_TYPES, SEVERITIES, TRAJECTORIES
@@ -20,7 +21,24 @@ S_STEEN = "002_e228546e45fca143.txt"  # Steenwijkerland SCBA
 S_WB = "004_751544b10adaf2c1.txt"  # West Betuwe SCBA
 
 
-def _to_dist(value: Any, lo: float | None, hi: float | None) -> Distribution:
+# Plausible magnitudes: beyond them a value is a unit error (cents for euros, a typo of exponents),
+# and float sums of such values lose every euro of the result (1e300 − 1e300 = 0).
+MAX_MONEY = 1e12  # € per input (and per model line, checked on the model in Study.from_dict)
+MAX_COUNT = 1e9  # households, fte, trajectories, QALYs, volumes, factors
+
+# Names become folder and file names (`<study>--<scenario>/`, `<study>--<scenario>--<start>.npz`):
+# ASCII letters, digits, `_ . -`, at most 100 characters each, so any pair stays far below the
+# 255-byte file-name limit of common file systems.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+NAME_MAX = 100
+RESERVED_SCENARIOS = ("base",)  # the study itself; a scenario of that name could never be selected
+
+
+def Name() -> Any:  # noqa: N802 - a field factory
+    return Field(pattern=NAME_PATTERN, max_length=NAME_MAX)
+
+
+def _to_dist(value: Any, lo: float | None, hi: float | None, limit: float | None) -> Distribution:
     try:
         d = from_spec(value)
     except DistributionError as exc:
@@ -30,12 +48,18 @@ def _to_dist(value: Any, lo: float | None, hi: float | None) -> Distribution:
         raise ValueError(f"must be >= {lo:g}; the smallest possible value is {a:g}")
     if hi is not None and b > hi:
         raise ValueError(f"must be <= {hi:g}; the largest possible value is {b:g}")
+    if limit is not None:  # a plausibility limit: unbounded tails (normal, lognormal) count from 1e-9
+        lo_q, hi_q = (float(x) for x in d.ppf([1e-9, 1 - 1e-9])) if not d.is_fixed else (a, a)
+        if max(abs(lo_q), abs(hi_q)) > limit:
+            big = hi_q if abs(hi_q) >= abs(lo_q) else lo_q
+            raise ValueError(f"values up to {big:g} are beyond the plausible range ±{limit:g}; check the unit")
     return d
 
 
-def Val(lo: float | None = None, hi: float | None = None) -> Any:  # noqa: N802 - a type factory
-    """A study value (number or distribution) whose whole support must lie in [lo, hi]."""
-    return Annotated[Distribution, BeforeValidator(partial(_to_dist, lo=lo, hi=hi))]
+def Val(lo: float | None = None, hi: float | None = None, limit: float | None = None) -> Any:  # noqa: N802
+    """A study value (number or distribution) whose whole support must lie in [lo, hi] and whose values
+    (but for 1e-9 tails) stay within ±limit."""
+    return Annotated[Distribution, BeforeValidator(partial(_to_dist, lo=lo, hi=hi, limit=limit))]
 
 
 def P(default: float | None, unit: str, source: str = "", description: str = "") -> Any:  # noqa: N802
@@ -47,8 +71,8 @@ def P(default: float | None, unit: str, source: str = "", description: str = "")
 
 
 Share = Val(0.0, 1.0)
-NonNeg = Val(0.0)
-Money = Val(0.0)
+NonNeg = Val(0.0, limit=MAX_COUNT)
+Money = Val(0.0, limit=MAX_MONEY)
 Signed = Val(-1.0, 1.0)
 Year = Val(0.0, 9.0)
 
@@ -67,14 +91,17 @@ def _check_shares(shares: dict[str, float], allowed: tuple[str, ...], what: str)
 
 
 class Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # strict: a string never becomes a number or a boolean ("0.45", draws = true, "no" → True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, strict=True)
 
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+SEED_LIMIT = 2**63  # numpy's SeedSequence takes any int, but results.nc and JSON store int64
+CHUNK_LIMIT = 2**24  # draws evaluated at once: beyond this one chunk alone needs tens of GB
 
 
 class StudyInfo(Block):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Name()
     title: str = ""
     municipality: str = ""
     year: int | None = None
@@ -83,10 +110,10 @@ class StudyInfo(Block):
 
 
 class Simulation(Block):
-    draws: int = Field(10_000, ge=1)
-    seed: int = Field(20190225, ge=0)
+    draws: int = Field(10_000, ge=1)  # what memory and disk allow is checked where a run starts
+    seed: int = Field(20190225, ge=0, lt=SEED_LIMIT)
     sampler: Literal["mc", "lhs"] = "mc"
-    chunk_size: int = Field(65_536, ge=1)
+    chunk_size: int = Field(65_536, ge=1, le=CHUNK_LIMIT)
 
 
 class Finance(Block):
@@ -110,7 +137,7 @@ def _type_values(default: tuple[float, float, float], unit: str, source: str, de
 
 
 class Reach(Block):
-    n_households: Val(0.0) = P(None, "households", f"{S_STEEN} §3.1", "households in the approach")
+    n_households: Val(0.0, limit=MAX_COUNT) = P(None, "households", f"{S_STEEN} §3.1", "households in the approach")
     share_type: dict[str, FiniteFloat]
     share_severity: dict[str, dict[str, FiniteFloat]]
     share_newly_found: Share = P(0.18, "fraction", f"{S_META} App. 2", "newly found households")
@@ -245,7 +272,7 @@ class Escalation(Block):
 
 
 class QualityOfLife(Block):
-    qalys: Val(0.0) = P(0.0, "QALY", f"{S_STEEN} §4.1.2")
+    qalys: Val(0.0, limit=MAX_COUNT) = P(0.0, "QALY", f"{S_STEEN} §4.1.2")
 
 
 class Nuisance(Block):
@@ -282,7 +309,7 @@ class Prices(Block):
     trajectory: TrajectoryPrices = Field(default_factory=TrajectoryPrices)
     average_trajectory: Money = P(0, "€/trajectory", "not published (price mode of 'more tailored')")
     qaly_value: Money = P(50_000, "€/QALY", f"{S_STEEN} §4.1.2 fn 10; {S_META} §4.3.4 fn 21")
-    care_profile_factor: Val(0.0) = P(1.0, "× profile", "multiplier on the care-consumption profile")
+    care_profile_factor: Val(0.0, limit=MAX_COUNT) = P(1.0, "× profile", "multiplier on the care-consumption profile")
     care_profile: dict[str, dict[str, list[FiniteFloat]]] | None = None
     assistance_saving: Money = P(16_800, "€/person/yr", f"{S_WB} §4.2 fn 13; {S_META} §4.3.2")
     income_gain: Money = P(0, "€/person/yr", f"{S_META} §4.3.2 (qualitative only)")
@@ -305,61 +332,88 @@ class Prices(Block):
             for s, row in rows.items():
                 if len(row) != 6:
                     raise ValueError(f"{t}.{s}: needs 6 amounts (wi, wmo, welzijn, jeugd, zvw, rijk)")
+                bad = [x for x in row if not 0 <= x <= MAX_MONEY]
+                if bad:
+                    raise ValueError(f"{t}.{s}: amounts must lie in [0, {MAX_MONEY:g}] € per year, got {bad[0]:g}")
         return v
 
 
-_TIMED = (
-    "null_situation",
-    "additional",
-    "friction",
-    "extra_care",
-    "new_for_old",
-    "tailored",
-    "substitution",
-    "consults",
-    "referrals",
-    "debt",
-    "quality_of_life",
-    "children",
-)
+
+
+def _weights(value: Any) -> tuple[float, ...]:
+    """A line's timing: 10 weights (years 0..9) that sum to 1, or ``{ weights = [...], total = T }``
+    when the line's amount really counts T times (e.g. a yearly cost paid in four years)."""
+    total = 1.0
+    if isinstance(value, dict):
+        unknown = set(value) - {"weights", "total", "note", "source"}
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}; a timing table has weights and total")
+        if "weights" not in value or "total" not in value:
+            raise ValueError("a timing table needs weights = [10 numbers] and total = <their sum>")
+        total = value["total"]
+        if isinstance(total, bool) or not isinstance(total, (int, float)) or not 0 < total < 1e6:
+            raise ValueError(f"total must be a number > 0, got {total!r}")
+        value = value["weights"]
+    if not isinstance(value, list):
+        raise ValueError("expected a list of 10 weights (years 0..9)")
+    if len(value) != 10:
+        raise ValueError(f"needs 10 weights (years 0..9), got {len(value)}")
+    for i, x in enumerate(value):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+            raise ValueError(f"weight [{i}] must be a finite number, got {x!r}")
+        if x < 0:
+            raise ValueError(f"weights must be >= 0, got {x:g} for year {i}")
+    s = math.fsum(value)
+    if abs(s - total) > 1e-6 * total:
+        hint = ("weights spread the line's amount over the years and sum to 1" if total == 1.0 else
+                "the weights must add up to the stated total")
+        raise ValueError(f"the weights sum to {s:.6g}, not {total:g}: {hint} (if the amount really counts "
+                         f"{s:.6g} times, write {{ weights = [...], total = {s:.6g} }})")
+    return tuple(float(x) for x in value)
+
+
+Weights = Annotated[tuple[float, ...] | None, BeforeValidator(lambda v: None if v is None else _weights(v))]
 
 
 class Timing(Block):
-    """Optional per-line timing weights over years 0..9 (model-spec §7.3.7)."""
+    """Optional per-line timing weights over years 0..9 (model-spec §7.3.7); unset lines keep the
+    default profile."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    lines: dict[str, list[FiniteFloat]] = Field(default_factory=dict)
+    null_situation: Weights = None
+    additional: Weights = None
+    friction: Weights = None
+    extra_care: Weights = None
+    new_for_old: Weights = None
+    tailored: Weights = None
+    substitution: Weights = None
+    consults: Weights = None
+    referrals: Weights = None
+    debt: Weights = None
+    quality_of_life: Weights = None
+    children: Weights = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _collect(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "lines" not in data:
-            return {"lines": data}
-        return data
-
-    @field_validator("lines")
-    @classmethod
-    def _check(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
-        for k, w in v.items():
-            if k not in _TIMED:
-                raise ValueError(f"unknown line {k!r}; choose from {', '.join(_TIMED)}")
-            if len(w) != 10:
-                raise ValueError(f"{k}: needs 10 weights (years 0..9), got {len(w)}")
-            if any(x < 0 for x in w):
-                raise ValueError(f"{k}: weights must be >= 0")
-        return v
+    @property
+    def lines(self) -> dict[str, tuple[float, ...]]:
+        """The lines this study times itself."""
+        return {k: v for k in type(self).model_fields if (v := getattr(self, k)) is not None}
 
 
 class Correlation(Block):
     """Rank (Spearman) correlation of two uncertain inputs, induced by a Gaussian copula."""
 
-    inputs: tuple[str, str]
+    inputs: tuple[str, str] = Field(strict=False)  # a TOML array of two names
     rank: float = Field(gt=-1.0, lt=1.0, allow_inf_nan=False)
     note: str = ""
 
 
+def _not_reserved(name: str) -> str:
+    if name in RESERVED_SCENARIOS:
+        raise ValueError(f"{name!r} is reserved for the study without overrides; choose another scenario name")
+    return name
+
+
 class Scenario(Block):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: Annotated[str, AfterValidator(_not_reserved)] = Name()
     title: str = ""
     description: str = ""
     set: dict[str, Any] = Field(default_factory=dict)

@@ -9,20 +9,26 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import tomllib
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from ..distributions import Distribution, Fixed
-from .domain import HOUSEHOLD_TYPES, SEVERITIES, profile_array
+from .domain import HOUSEHOLD_TYPES, ITEMS, SEVERITIES, profile_array
 from .model import DEFAULT_TIMING, MkbaModel, ModelOptions
 from .parameters import Parameter, ParameterSet
-from .schema import StudyModel
+from .schema import MAX_MONEY, StudyModel
+
+_PROBE_MIXES = 32  # random corner mixes in the model probe of Study.from_dict
 
 __all__ = ["Problem", "StudyError", "Study", "default_study_path", "bundled_studies"]
 
@@ -103,16 +109,198 @@ def _walk(model: BaseModel, prefix: str) -> Iterator[Parameter]:
                 yield p
 
 
+MAX_FILE_BYTES = 4_000_000  # a study or batch file is a few kB; beyond this it is the wrong file
+MAX_NESTING = 64  # tables/arrays within each other: studies need 4; Python's parser recurses per level
+
+# What a file passed by mistake usually is, recognised by its first bytes.
+_MAGIC = (
+    (b"\x89HDF", "a NetCDF/HDF5 file (results.nc?)"),
+    (b"CDF\x01", "a NetCDF file (results.nc?)"),
+    (b"CDF\x02", "a NetCDF file (results.nc?)"),
+    (b"PK\x03\x04", "a ZIP file (an .xlsx, .docx or .npz?)"),
+    (b"\x93NUMPY", "a NumPy file"),
+    (b"%PDF", "a PDF file"),
+    (b"\x89PNG", "a PNG image"),
+)
+
+
+def read_text(path: str | Path, what: str = "study") -> str:
+    """The text of a UTF-8 study or batch file (a UTF-8 byte-order mark is allowed); a located
+    StudyError for what is not such a file, before any parsing."""
+    file = str(path)
+
+    def fail(message: str, location: str = "") -> StudyError:
+        return StudyError([Problem(file, location, message)])
+
+    try:
+        p = Path(path)
+        size = p.stat().st_size
+        if p.is_dir():
+            raise fail(f"is a folder, not a {what} file")
+        if size > MAX_FILE_BYTES:
+            raise fail(f"the file is {size / 1e6:,.1f} MB; a {what} file is text of a few kB (limit "
+                       f"{MAX_FILE_BYTES / 1e6:g} MB): is it the right file?")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read the {what} file: {exc.strerror or exc}") from None
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise fail(f"this is {kind}, not a {what} file (TOML text)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+        raise fail("the file is not UTF-8 text (saved as UTF-16?); save it as UTF-8")
+    if b"\x00" in data:
+        raise fail(f"the file is binary, not a {what} file (TOML text)")
+    if data.startswith(b"\xef\xbb\xbf"):  # the BOM some Windows editors write
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail("the file is not UTF-8 text (saved as Windows-1252/Latin-1 or UTF-16?); save it as UTF-8",
+                   f"line {line}") from None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    sample = data[:4096]
+    return len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) > 0.3 * len(sample) / 2
+
+
 def read_toml(path: str | Path, what: str = "study") -> dict[str, Any]:
     """The raw tables of a TOML file (data only: no eval, no pickle); a located StudyError otherwise."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StudyError([Problem(str(path), "", f"cannot read the {what} file: {exc.strerror or exc}")]) from None
+    text = read_text(path, what)
+    file = str(path)
+    deep = _too_deep(text)
+    if deep:  # refuse before the parser recurses into it (RecursionError)
+        raise StudyError([Problem(file, f"line {deep}", f"tables or arrays nested more than {MAX_NESTING} deep")])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise StudyError([Problem(str(path), "", f"TOML syntax error: {exc}")]) from None
+        raise StudyError([Problem(file, "", f"TOML syntax error: {exc}")]) from None
+    except RecursionError:
+        raise StudyError([Problem(file, "", "tables or arrays nested too deeply")]) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's 4,300-digit conversion limit
+        m = re.search(r"[0-9_]{4000,}", text)
+        where = f"line {text[: m.start()].count(chr(10)) + 1}" if m else ""
+        msg = "a number with thousands of digits" if m else f"cannot parse the file: {exc}"
+        raise StudyError([Problem(file, where, msg)]) from None
+
+
+def _too_deep(text: str) -> int:
+    """The line where brackets first nest deeper than MAX_NESTING (strings and comments skipped
+    roughly: quotes toggle, # ends the line), else 0."""
+    depth, line, quote = 0, 1, ""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return 0
+
+
+# --- scenario overrides -------------------------------------------------------------------------
+
+_LEAF, _UNKNOWN = "value", "unknown"
+
+
+def _node(annotation: Any) -> Any:
+    """What a schema type is for overrides: a block (BaseModel subclass: a table of named fields),
+    ("dict", node) (a table of free keys), or a single value."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _node(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        kinds = [_node(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return next((k for k in kinds if k != _LEAF), _LEAF)
+    if origin is dict:
+        return ("dict", _node(typing.get_args(annotation)[1]))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return _LEAF
+
+
+def _child(node: Any, key: str) -> Any:
+    if isinstance(node, type):
+        info = node.model_fields.get(key)
+        return _UNKNOWN if info is None else _node(info.annotation)
+    if isinstance(node, tuple):
+        return node[1]
+    return _UNKNOWN
+
+
+def _is_value_table(value: Any) -> bool:
+    return isinstance(value, dict) and ("dist" in value or {"p5", "p95"} <= value.keys())
+
+
+def flatten_overrides(overrides: Mapping[str, Any], schema: type[BaseModel] | None = None) -> dict[str, Any]:
+    """A scenario's ``set`` table as {full dotted path: value}, the same whether keys are quoted
+    (``"effects.escalation.rate" = {...}``) or nested (``effects.escalation.rate = {...}``, which TOML
+    reads as nested tables): a table given for a table of the study overrides only the keys it names;
+    a single value (number, distribution table, list) is replaced whole. Raises ValueError
+    ``(path, message)`` for a path that goes inside a single value."""
+    out: dict[str, Any] = {}
+    root = StudyModel if schema is None else schema
+
+    def place(node: Any, path: list[str], value: Any) -> None:
+        if isinstance(value, dict) and not _is_value_table(value) and node not in (_LEAF, _UNKNOWN):
+            if not value:  # would otherwise reset the whole table to its defaults
+                raise OverrideError(".".join(path) or "set", "an empty table sets nothing; name the keys to change")
+            for k, v in value.items():
+                descend(node, path, str(k).split("."), v)
+        else:
+            out[".".join(path)] = value
+
+    def descend(node: Any, path: list[str], parts: list[str], value: Any) -> None:
+        for i, part in enumerate(parts):
+            if node == _LEAF:
+                here = ".".join(path)
+                raise OverrideError(".".join([*path, *parts[i:]]),
+                                    f"{here} is a single value (a number, list or distribution table), so a "
+                                    f"scenario sets it whole, e.g. \"{here}\" = {{ dist = \"pert\", min = …, "
+                                    "mode = …, max = … }")
+            if not part:
+                raise OverrideError(".".join([*path, *parts]), "empty name in a dotted path")
+            node = _child(node, part)
+            path = [*path, part]
+        if path == ["scenarios"]:
+            raise OverrideError("scenarios", "a scenario cannot set the list of scenarios")
+        place(node, path, value)
+
+    for key, value in overrides.items():
+        descend(root, [], str(key).split("."), value)
+    return out
+
+
+class OverrideError(ValueError):
+    def __init__(self, path: str, message: str) -> None:
+        self.path, self.message = path, message
+        super().__init__(f"{path}: {message}")
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The study dict with a scenario's overrides applied (scenarios dropped); see flatten_overrides."""
+    out = copy.deepcopy(dict(raw))
+    out.pop("scenarios", None)
+    for path, value in flatten_overrides(overrides).items():
+        set_path(out, path, copy.deepcopy(value))
+    return out
 
 
 def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
@@ -148,7 +336,7 @@ class Study:
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, source)) from None
         study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)))
-        problems = study._correlation_problems()
+        problems = study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
         for i, sc in enumerate(spec.scenarios):  # every scenario must be a valid study too
@@ -176,6 +364,38 @@ class Study:
                 problems.append(Problem(self.source, "correlations", str(exc)))
         return problems
 
+    def _model_problems(self) -> list[Problem]:
+        """The model on probe draws (every input's base, its 1e-9 and 1 − 1e-9 quantiles, and random
+        mixes of them): every line must be a finite amount within ±MAX_MONEY. Each input passing its
+        own range check does not bound their product; this is what `run` would meet."""
+        params = self._parameter_list()
+        uncertain = [p for p in params if p.uncertain]
+        n = 2 + _PROBE_MIXES
+        rng = np.random.default_rng(0)
+        corners = np.where(rng.random((n, len(uncertain))) < 0.5, 1e-9, 1 - 1e-9)
+        corners[0], corners[1] = 1e-9, 1 - 1e-9
+        inputs: dict[str, Any] = {}
+        with np.errstate(all="ignore"):
+            try:
+                for j, p in enumerate(uncertain):
+                    inputs[p.name] = np.concatenate(([p.base], p.dist.ppf(corners[:, j])))
+                for p in params:
+                    if not p.uncertain:
+                        inputs[p.name] = np.full(n + 1, p.base)
+                out = self.model(inputs)
+            except (ArithmeticError, ValueError) as exc:
+                return [Problem(self.source, "", f"the model cannot be evaluated on these inputs: {exc}")]
+        line = np.asarray(out["line"], dtype=float)
+        bad = ~np.isfinite(line) | (np.abs(line) > MAX_MONEY)
+        if bad.any():
+            draw, item = (int(x[0]) for x in np.nonzero(bad))
+            value = line[draw, item]
+            where = "at the base values" if draw == 0 else "at extreme input values (P0.0000001 or P99.9999999)"
+            what = "is not a finite number" if not np.isfinite(value) else f"reaches € {value:.3g}"
+            return [Problem(self.source, "", f"model line {ITEMS[item]!r} {what} {where}, beyond the plausible "
+                            f"± € {MAX_MONEY:g} per line; check the units and ranges of its inputs")]
+        return []
+
     def _correlations(self, params: list[Parameter]) -> list[tuple[str, str, float]]:
         pairs = [(c.inputs[0], c.inputs[1], c.rank) for c in self.spec.correlations]
         # A constant has no correlation: a pair with a fixed input (e.g. a scenario that sets escalation
@@ -200,16 +420,16 @@ class Study:
         if not found:
             raise StudyError([Problem(self.source, "scenarios", f"no scenario named {name!r}; "
                                       f"available: {', '.join(['base', *self.scenarios])}")])
-        raw = copy.deepcopy(dict(self.raw))
-        raw.pop("scenarios", None)
-        for path, value in found[0].set.items():
-            set_path(raw, path, value)
+        try:
+            raw = apply_overrides(self.raw, found[0].set)
+        except OverrideError as exc:
+            raise StudyError([Problem(self.source, exc.path, exc.message)]) from None
         try:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, self.source)) from None
         study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name)
-        problems = study._correlation_problems()
+        problems = study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
         return study
