@@ -139,7 +139,7 @@ def _print_budget(result: dict[str, Any], lang: str) -> None:
 
 
 def _is_batch_file(path: str) -> bool:
-    from .simulator.study import read_toml
+    from .simulator.study import StudyError, read_toml
 
     try:
         return "batch" in read_toml(path)

@@ -37,6 +37,9 @@ _BETA_GRID = 2**12
 _BETA_TAIL = 8  # cells at each end evaluated exactly (0.4 % of draws)
 
 
+_TAIL_SD = 6.0  # sd of the 1e-9 tail quantiles of a normal (see Distribution.extremes)
+
+
 class DistributionError(ValueError):
     """A distribution spec is invalid; the message says which field and why."""
 
@@ -104,6 +107,12 @@ class Distribution:
         lo, hi = self.support
         return lo == hi
 
+    @property
+    def extremes(self) -> tuple[float, float]:
+        """Finite bounds that hold all but ~1e-9 of the mass (the support when it is bounded); for
+        plausibility checks without evaluating the inverse CDF."""
+        return self.support
+
     def describe(self) -> str:
         """Short human-readable form, e.g. ``pert(0.1, 0.3, 0.35)``."""
         return self.kind
@@ -166,6 +175,11 @@ class Scaled(Distribution):
     @property
     def base(self) -> float:
         return self.inner.base * self.factor
+
+    @property
+    def extremes(self) -> tuple[float, float]:
+        a, b = (x * self.factor for x in self.inner.extremes)
+        return (min(a, b), max(a, b))
 
     def describe(self) -> str:
         return f"{self.factor:g} × {self.inner.describe()}"
@@ -437,6 +451,12 @@ class Normal(Distribution):
     base_value: float | None = None
     kind: ClassVar[str] = "normal"
 
+    @property
+    def extremes(self) -> tuple[float, float]:
+        # 6 sd: the 1e-9 tail quantiles of a normal (z = 5.998), clipped to the truncation
+        lo, hi = self.mu - _TAIL_SD * self.sd, self.mu + _TAIL_SD * self.sd
+        return (lo if self.min is None else max(lo, self.min), hi if self.max is None else min(hi, self.max))
+
     def __post_init__(self) -> None:
         _finite("mean", self.mu)
         if _finite("sd", self.sd) <= 0:
@@ -490,6 +510,12 @@ class LogNormal(Distribution):
     max: float | None = None
     base_value: float | None = None
     kind: ClassVar[str] = "lognormal"
+
+    @property
+    def extremes(self) -> tuple[float, float]:
+        with np.errstate(over="ignore"):
+            lo, hi = (float(np.exp(self.mu + z * self.sigma)) for z in (-_TAIL_SD, _TAIL_SD))
+        return (lo if self.min is None else max(lo, self.min), hi if self.max is None else min(hi, self.max))
 
     def __post_init__(self) -> None:
         _finite("mu", self.mu)

@@ -49,7 +49,7 @@ def _to_dist(value: Any, lo: float | None, hi: float | None, limit: float | None
     if hi is not None and b > hi:
         raise ValueError(f"must be <= {hi:g}; the largest possible value is {b:g}")
     if limit is not None:  # a plausibility limit: unbounded tails (normal, lognormal) count from 1e-9
-        lo_q, hi_q = (float(x) for x in d.ppf([1e-9, 1 - 1e-9])) if not d.is_fixed else (a, a)
+        lo_q, hi_q = d.extremes
         if max(abs(lo_q), abs(hi_q)) > limit:
             big = hi_q if abs(hi_q) >= abs(lo_q) else lo_q
             raise ValueError(f"values up to {big:g} are beyond the plausible range ±{limit:g}; check the unit")

@@ -365,23 +365,23 @@ class Study:
         return problems
 
     def _model_problems(self) -> list[Problem]:
-        """The model on probe draws (every input's base, its 1e-9 and 1 − 1e-9 quantiles, and random
-        mixes of them): every line must be a finite amount within ±MAX_MONEY. Each input passing its
+        """The model on probe draws (every input at its base, all at their lower and all at their upper
+        extremes — the support, or the 1e-9 tail quantiles of an unbounded distribution — and random
+        mixes of these): every line must be a finite amount within ± MAX_MONEY. Each input passing its
         own range check does not bound their product; this is what `run` would meet."""
         params = self._parameter_list()
-        uncertain = [p for p in params if p.uncertain]
-        n = 2 + _PROBE_MIXES
+        n = 3 + _PROBE_MIXES
         rng = np.random.default_rng(0)
-        corners = np.where(rng.random((n, len(uncertain))) < 0.5, 1e-9, 1 - 1e-9)
-        corners[0], corners[1] = 1e-9, 1 - 1e-9
         inputs: dict[str, Any] = {}
         with np.errstate(all="ignore"):
             try:
-                for j, p in enumerate(uncertain):
-                    inputs[p.name] = np.concatenate(([p.base], p.dist.ppf(corners[:, j])))
                 for p in params:
-                    if not p.uncertain:
-                        inputs[p.name] = np.full(n + 1, p.base)
+                    lo, hi = p.dist.extremes
+                    pick = rng.random(n) < 0.5
+                    pick[:3] = (False, True, False)
+                    v = np.where(pick, lo, hi)
+                    v[0] = p.base
+                    inputs[p.name] = v
                 out = self.model(inputs)
             except (ArithmeticError, ValueError) as exc:
                 return [Problem(self.source, "", f"the model cannot be evaluated on these inputs: {exc}")]
@@ -390,7 +390,7 @@ class Study:
         if bad.any():
             draw, item = (int(x[0]) for x in np.nonzero(bad))
             value = line[draw, item]
-            where = "at the base values" if draw == 0 else "at extreme input values (P0.0000001 or P99.9999999)"
+            where = "at the base values" if draw == 0 else "at extreme input values"
             what = "is not a finite number" if not np.isfinite(value) else f"reaches € {value:.3g}"
             return [Problem(self.source, "", f"model line {ITEMS[item]!r} {what} {where}, beyond the plausible "
                             f"± € {MAX_MONEY:g} per line; check the units and ranges of its inputs")]
