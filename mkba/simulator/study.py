@@ -365,7 +365,7 @@ class Study:
         return problems
 
     def _model_problems(self) -> list[Problem]:
-        """The model on probe draws (every input at its mean, all at their lower and all at their upper
+        """The model on probe draws (every input at the middle of its range, all at their lower and all at their upper
         extremes — the support, or the 1e-9 tail quantiles of an unbounded distribution — and random
         mixes of these): every line must be a finite amount within ± MAX_MONEY. Each input passing its
         own range check does not bound their product; this is what `run` would meet."""
@@ -380,7 +380,7 @@ class Study:
                     pick = rng.random(n) < 0.5
                     pick[:3] = (False, True, False)
                     v = np.where(pick, lo, hi)
-                    v[0] = p.dist.mean  # not the base: a default base may need scipy (validate stays light)
+                    v[0] = (lo + hi) / 2  # not base or mean: those may need scipy (validate stays light)
                     inputs[p.name] = v
                 out = self.model(inputs)
             except (ArithmeticError, ValueError) as exc:
@@ -390,7 +390,7 @@ class Study:
         if bad.any():
             draw, item = (int(x[0]) for x in np.nonzero(bad))
             value = line[draw, item]
-            where = "at the inputs' means" if draw == 0 else "at extreme input values"
+            where = "at the middle of the inputs' ranges" if draw == 0 else "at extreme input values"
             what = "is not a finite number" if not np.isfinite(value) else f"reaches € {value:.3g}"
             return [Problem(self.source, "", f"model line {ITEMS[item]!r} {what} {where}, beyond the plausible "
                             f"± € {MAX_MONEY:g} per line; check the units and ranges of its inputs")]
