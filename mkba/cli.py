@@ -218,15 +218,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .outputs.report import ReportInputError, open_results, write_report
+    from .outputs.report import ReportInputError, locate_study, open_results, write_report
 
     try:
         ds = open_results(args.results)
     except ReportInputError as exc:
         raise UsageError(str(exc)) from None
+    if args.study and not Path(args.study).is_file():
+        raise UsageError(f"--study: no such file: {args.study}")
+    lookup = locate_study(ds, args.study, results_file=args.results)
+    if lookup.study is None:  # say so here too: the report's note is easy to miss
+        what = {"changed": "has changed since the run (its content hash differs from the one in the results)",
+                "invalid": "is no longer a valid study", "missing": "was not found"}[lookup.status]
+        print(f"note: the study file {lookup.path} {what}; the report is made from the results alone, without "
+              "the tornado and the scenario comparison (give the original file with --study FILE)", file=sys.stderr)
     out = Path(args.out) if args.out else Path(args.results).parent
     try:
-        written = write_report(ds, out, lang=args.lang, sensitivity_dir=Path(args.results).parent)
+        written = write_report(ds, out, lang=args.lang, study=lookup.study, find_study=False,
+                               study_status=lookup.status, sensitivity_dir=Path(args.results).parent)
     except OSError as exc:
         raise UsageError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
     print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "excel", "charts")))
@@ -358,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", help="results.nc written by mkba run")
     p.add_argument("--lang", choices=("nl", "en"), help="report language (default: the study's language)")
     p.add_argument("--out", help="output folder (default: the folder of RESULTS)")
+    p.add_argument("--study", help="the study file, if it moved (default: the file the results record, if it "
+                                   "is unchanged)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("batch", help="run a batch of studies × scenarios on Dask (resumable)")

@@ -248,7 +248,7 @@ def write_excel(
                       [c[2] for c in cols], [10] + [14] * (len(cols) - 1))
 
     info = [("study", ds.attrs.get("study", "")), ("scenario", ds.attrs.get("scenario", "")),
-            ("study_file", ds.attrs.get("study_file", "")), ("study_hash", ds.attrs.get("study_hash", "")),
+            ("study_file", Path(str(ds.attrs.get("study_file", ""))).name), ("study_hash", ds.attrs.get("study_hash", "")),
             ("draws", int(ds.attrs.get("draws", ds.sizes["draw"]))), ("draws in this workbook", n),
             ("seed", int(ds.attrs.get("seed", 0))), ("sampler", ds.attrs.get("sampler", "")),
             ("store", ds.attrs.get("store", "")), ("discount_rate", float(ds.attrs.get("discount_rate", math.nan))),

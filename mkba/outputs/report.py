@@ -75,8 +75,11 @@ _T: dict[str, dict[str, str]] = {
         "conv_caption": "Lopende P5/P50/P95 van het saldo tegen het aantal trekkingen.",
         "lean_note": "Deze run is 'lean' opgeslagen (meer dan 200.000 trekkingen): de kasstromen per jaar zijn "
         "niet per trekking bewaard. Het tijdprofiel toont daarom alleen het basisgeval.",
-        "no_study": "Het studiebestand ({file}) is niet beschikbaar of gewijzigd sinds de run (hash {hash}); "
-        "dit rapport is alleen uit de resultaten gemaakt, zonder tornado en zonder scenariovergelijking.",
+        "no_study": "{why}; dit rapport is alleen uit de resultaten gemaakt, zonder tornado en zonder "
+        "scenariovergelijking.",
+        "study_missing": "Het studiebestand {file} is niet gevonden",
+        "study_changed": "Het studiebestand {file} is gewijzigd sinds de berekening",
+        "study_invalid": "Het studiebestand {file} is niet meer geldig",
         "no_scenarios": "De studie heeft geen benoemde scenario's.",
         "no_tornado": "De tornado is niet beschikbaar ({why}).",
         "saved_sa": "Globale gevoeligheidsanalyse uit {file} (mkba sensitivity, methode {method}, doel {target}, "
@@ -115,8 +118,11 @@ _T: dict[str, dict[str, str]] = {
         "conv_caption": "Running P5/P50/P95 of the saldo against the number of draws.",
         "lean_note": "This run was stored 'lean' (more than 200,000 draws): the cash flows per year were not "
         "kept per draw. The time profile therefore shows the base case only.",
-        "no_study": "The study file ({file}) is not available or has changed since the run (hash {hash}); this "
-        "report was made from the results alone, without the tornado and without the scenario comparison.",
+        "no_study": "{why}; this report was made from the results alone, without the tornado and without the "
+        "scenario comparison.",
+        "study_missing": "The study file {file} was not found",
+        "study_changed": "The study file {file} has changed since the run",
+        "study_invalid": "The study file {file} is no longer valid",
         "no_scenarios": "The study has no named scenarios.",
         "no_tornado": "The tornado is not available ({why}).",
         "saved_sa": "Global sensitivity analysis from {file} (mkba sensitivity, method {method}, target {target}, "
@@ -164,20 +170,56 @@ def resolve_language(ds: xr.Dataset, lang: str | None = None) -> Lang:
     return "nl" if chosen == "nl" else "en"
 
 
+@dataclass(frozen=True)
+class StudyLookup:
+    """Where the study of a result was looked for and what was found there."""
+
+    study: Study | None
+    status: str  # "found", "missing" (no such file), "changed" (another hash) or "invalid" (no longer valid)
+    path: str  # the file found (or, when none exists, the file the results name)
+
+
+def locate_study(ds: xr.Dataset, study_file: str | Path | None = None,
+               results_file: str | Path | None = None) -> StudyLookup:
+    """The study that produced ``ds``: its file with the same content hash as recorded in the results.
+
+    Looked for, in order: ``study_file`` if given; the absolute path results record; for results of
+    older versions that recorded a relative path, that path from the current folder and from the
+    folders above ``results_file``; and a bundled study of the same file name (results made on another
+    machine). Only a file whose content hash matches counts; the status says why none did."""
+    from ..simulator.study import Study, StudyError, bundled_studies
+
+    recorded = str(ds.attrs.get("study_file", "") or "")
+    want = ds.attrs.get("study_hash")
+    candidates: list[Path] = []
+    if study_file:
+        candidates.append(Path(study_file))
+    elif recorded and not recorded.startswith("<"):
+        rec = Path(recorded)
+        candidates.append(rec)
+        if not rec.is_absolute() and results_file is not None:
+            candidates += [parent / rec for parent in Path(results_file).resolve().parents[:4]]
+        candidates += [p for p in bundled_studies() if p.name == rec.name]
+    status, where = "missing", str(study_file or recorded)
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            study = Study.from_toml(path)
+        except StudyError:
+            if status == "missing":
+                status, where = "invalid", str(path)
+            continue
+        if study.content_hash == want:
+            return StudyLookup(study, "found", str(path.resolve()))
+        if status != "changed":
+            status, where = "changed", str(path.resolve())
+    return StudyLookup(None, status, where)
+
+
 def load_study_for(ds: xr.Dataset, study_file: str | Path | None = None) -> Study | None:
     """The study that produced ``ds`` if its file still exists with the same content hash, else None."""
-    from ..simulator.study import Study, StudyError
-
-    path = Path(study_file or ds.attrs.get("study_file", ""))
-    if not str(path) or not path.is_file():
-        return None
-    try:
-        study = Study.from_toml(path)
-    except StudyError:
-        return None
-    if study.content_hash != ds.attrs.get("study_hash"):
-        return None
-    return study
+    return locate_study(ds, study_file).study
 
 
 # --- document model --------------------------------------------------------------------------
@@ -436,6 +478,7 @@ def build_report(
     scenarios: Sequence[Mapping[str, Any]] | None = None,
     charts: Sequence[str] = (),
     sensitivity: Sequence[tuple[str, xr.Dataset]] = (),
+    study_status: str = "missing",
 ) -> Report:
     """The report's content as blocks; ``charts`` names the chart files that exist."""
     t = _T[lang]
@@ -450,8 +493,10 @@ def build_report(
     rep.p(t["headline"].format(lo=lo, hi=hi, p=format_probability(prob["bc_social_gt_1"], lang=lang)))
     rep.p(t["base_sentence"].format(saldo=format_money(base["saldo"], lang=lang),
                                     bc=format_ratio(base["bc_social"], lang=lang)))
-    if study is None:
-        rep.p(t["no_study"].format(file=a.get("study_file", "?"), hash=a.get("study_hash", "?")))
+    if study is None:  # the file's name only: a council document shows no paths of the analyst's machine
+        name = Path(str(a.get("study_file", "") or "?")).name
+        why = t.get(f"study_{study_status}", t["study_missing"]).format(file=name)
+        rep.p(t["no_study"].format(why=why))
 
     # costs and benefits
     rep.h(t["results"])
@@ -574,7 +619,7 @@ def build_report(
         rep.fig(Figure("convergence", t["conv_caption"]))
 
     rep.h(t["provenance"])
-    prov = [("study", a.get("study", "")), ("scenario", scen), ("study_file", a.get("study_file", "")),
+    prov = [("study", a.get("study", "")), ("scenario", scen), ("study_file", Path(str(a.get("study_file", ""))).name),
             ("study_hash", a.get("study_hash", "")), ("mkba_version (run)", a.get("mkba_version", "")),
             ("created (run)", a.get("created", "")), ("mkba_version (report)", __version__)]
     rep.table(Table(["", ""], [[k, str(v)] for k, v in prov], align="ll"))
@@ -647,6 +692,7 @@ def write_report(
     scenario_draws: int = SCENARIO_DRAWS,
     excel: bool = True,
     sensitivity_dir: str | Path | None = None,
+    study_status: str = "missing",
 ) -> dict[str, str]:
     """Write report.md, report.html, summary.xlsx and charts/ into ``folder``; returns the paths.
 
@@ -659,7 +705,8 @@ def write_report(
     folder = Path(folder)
     language = resolve_language(ds, lang)
     if study is None and find_study:
-        study = load_study_for(ds)
+        lookup = locate_study(ds, results_file=sensitivity_dir and Path(sensitivity_dir) / "results.nc")
+        study, study_status = lookup.study, lookup.status
     if study is not None and study.scenario_name != "base":
         # a scenario's Study has no scenarios of its own: compare from the study as written
         from ..simulator.study import Study
@@ -702,7 +749,7 @@ def write_report(
 
     sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
     rep = build_report(ds, lang=language, study=study, tornado=tornado, tornado_why=why, scenarios=scenarios,
-                       charts=list(written), sensitivity=sensitivity)
+                       charts=list(written), sensitivity=sensitivity, study_status=study_status)
     images = {name: paths["png"].read_bytes() for name, paths in written.items()}
     md, page = render_markdown(rep), render_html(rep, images)
     atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))

@@ -657,7 +657,7 @@ def _template(batch: Batch) -> Any:
         task_size=int(batch.task_size),
         store=batch.mode,
         design=json.dumps({"kind": batch.sampler, "draws": int(n), "seed": int(batch.seed), "block": BLOCK}),
-        studies=json.dumps({label: {"file": s.source, "hash": s.content_hash, "title": s.spec.study.title,
+        studies=json.dumps({label: {"file": s.file, "hash": s.content_hash, "title": s.spec.study.title,
                                     "municipality": s.spec.study.municipality, "language": s.spec.study.language}
                             for label, s in batch.studies}),
         cases=json.dumps([{"study": c.study, "scenario": c.scenario, "title": c.title,

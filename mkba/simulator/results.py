@@ -140,7 +140,7 @@ def simulate(
         title=study.spec.study.title,
         municipality=study.spec.study.municipality,
         language=study.spec.study.language,
-        study_file=study.source,
+        study_file=study.file,  # absolute: `mkba report` works from any folder
         study_hash=study.content_hash,
         seed=int(seed),
         draws=int(draws),

@@ -441,6 +441,13 @@ class Study:
         return "base"
 
     @property
+    def file(self) -> str:
+        """The study file as an absolute path (what results record, so ``mkba report`` finds it from any
+        folder); a study built from a dict keeps its ``source`` label."""
+        path = Path(self.source)
+        return str(path.resolve()) if path.is_file() else self.source
+
+    @property
     def content_hash(self) -> str:
         blob = json.dumps(self.raw, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
