@@ -333,6 +333,137 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finite_json(v: Any) -> Any:
+    """NaN and infinities as null: the printed object is strict JSON."""
+    if isinstance(v, float):
+        return v if v == v and abs(v) != float("inf") else None
+    if isinstance(v, dict):
+        return {k: _finite_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite_json(x) for x in v]
+    return v
+
+
+def _alternative_runs(study: Study, names: list[str], *, draws: int, seed: int | None) -> dict[str, Any]:
+    """Each alternative (a scenario of ``study``, ``base``, or another study file) simulated on the same
+    draws. Everything is checked before the first simulation."""
+    from .simulator.results import simulate
+
+    studies: dict[str, Study] = {}
+    for name in names:
+        if name in ("base", *study.scenarios):
+            studies[name] = study.scenario(name)
+        elif name.endswith(".toml") and Path(name).is_file():
+            studies[name] = Study.from_toml(name)
+        else:
+            raise UsageError(f"--alternatives: {name!r} is not a scenario of {study.source} "
+                             f"(available: {', '.join(['base', *study.scenarios])}) nor a study file")
+    if len(studies) < 2:
+        raise UsageError("--alternatives: give at least two different alternatives")
+    seed = study.spec.simulation.seed if seed is None else seed
+    return {k: simulate(s, draws=draws, seed=seed, store="full") for k, s in studies.items()}
+
+
+def _print_decision(a: Any, lang: str) -> None:
+    from .decision.section import headline
+
+    d = a.decision
+    print(f"{a.study}: decision on {a.target}, {a.draws:,} draws, seed {a.seed}")
+    print(headline(a, lang))
+    print(f"decision now: {d.best} (E[{a.target}] = {a.expected[0]:,.0f}); P(wrong) = {d.p_wrong:.3f}; "
+          f"expected loss = EVPI = {d.evpi:,.0f}")
+    head = f"{'what to measure first (EVPPI)':<46}{'value':>12}{'se':>10}{'% EVPI':>8}"
+    print(head)
+    print("-" * len(head))
+    evpi = a.evpi[0]
+    for name in a.ranking()[:10]:
+        i = a.inputs.index(name)
+        share = f"{100 * a.evppi[0, i] / evpi:.0f}" if evpi > 0 else "—"
+        print(f"{name:<46}{a.evppi[0, i]:>12,.0f}{a.evppi_se[0, i]:>10,.0f}{share:>8}")
+    print("-" * len(head))
+    for k in sorted(range(len(a.groups)), key=lambda k: -a.evppi_groups[0, k]):
+        g = list(a.groups)[k]
+        share = f"{100 * a.evppi_groups[0, k] / evpi:.0f}" if evpi > 0 else "—"
+        print(f"{'group ' + g:<46}{a.evppi_groups[0, k]:>12,.0f}{a.evppi_groups_se[0, k]:>10,.0f}{share:>8}")
+    if len(a.targets) > 1:
+        print(f"{'actor':<26}{'P(net > 0)':>12}{'EVPI':>12}  measure first")
+        for k, name in enumerate(a.targets[1:], start=1):
+            first = a.ranking(name)[0] if a.evpi[k] > 0 else "—"
+            print(f"{name:<26}{a.p_gt_0[k]:>12.3f}{a.evpi[k]:>12,.0f}  {first}")
+    if a.acceptability is not None:
+        acc = a.acceptability
+        print("QALY value: " + "; ".join(f"P(saldo > 0) = {p:.3f} at {v:,.0f}" for v, p in acc.reference)
+              + f"; break-even {acc.break_even:,.0f} (per draw P5–P95 {acc.break_even_p5:,.0f} – "
+              f"{acc.break_even_p95:,.0f})")
+    if a.alternatives is not None:
+        alt = a.alternatives
+        print(f"alternatives: best now {alt.decision.best}; P(another is better) = {alt.decision.p_wrong:.3f}; "
+              f"EVPI of the choice = {alt.decision.evpi:,.0f}")
+        for j, name in enumerate(alt.names):
+            m, lo, hi = alt.incremental[name]
+            print(f"  {name:<28} E = {alt.decision.expected[j]:>12,.0f}  P(best) = {alt.decision.p_best[j]:.3f}  "
+                  f"Δ vs {alt.base}: {m:,.0f} ({lo:,.0f} … {hi:,.0f})")
+    if a.failure is not None:
+        b = a.failure
+        where = " and ".join(
+            (f"{r.lower:.4g} <= " if r.lower is not None else "") + r.input + (f" <= {r.upper:.4g}" if r.upper is not None else "")
+            for r in b.restrictions)
+        print(f"where it fails: {a.target} < 0 in {100 * b.density:.0f}% of the draws where {where} "
+              f"(covers {100 * b.coverage:.0f}% of the failures)")
+    for note in a.notes:
+        print(f"note: {note}")
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from .decision import TargetError, analyse, parse_grid
+    from .decision.acceptability import GridError
+    from .decision.targets import check_target
+    from .simulator.results import FULL_LIMIT, atomic_write, simulate, write_netcdf
+
+    # every argument is checked before the first draw, and nothing is written before all is computed
+    try:
+        check_target(args.target)
+    except TargetError as exc:
+        raise UsageError(f"--target: {exc}") from None
+    try:
+        grid = parse_grid(args.qaly_values)
+    except GridError as exc:
+        raise UsageError(f"--qaly-values: {exc}") from None
+    root = _load(args.study)
+    study = root.scenario(args.scenario)
+    draws = args.draws or study.spec.simulation.draws
+    if draws > FULL_LIMIT:
+        raise UsageError(f"--draws: decide keeps every draw's inputs and actor split; at most {FULL_LIMIT:,}, "
+                         f"got {draws:,}")
+    alt_names = [n.strip() for n in args.alternatives.split(",") if n.strip()] if args.alternatives else []
+    if args.alternatives is not None and not alt_names:
+        raise UsageError("--alternatives: the list is empty")
+    runs = _alternative_runs(root, alt_names, draws=draws, seed=args.seed) if alt_names else None
+    ds = simulate(study, draws=draws, seed=args.seed, store="full")
+    a = analyse(ds, target=args.target, grid=grid, alternatives=runs, correlated=bool(study.parameters.correlations))
+    lang = args.lang or ("nl" if study.spec.study.language == "nl" else "en")
+    result = _finite_json(a.to_json())
+
+    from .outputs.charts import save_figure
+    from .outputs.decision_charts import plot_acceptability
+
+    name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
+    out = Path(args.out) / name
+    write_netcdf(a.to_dataset(), out / "decision.nc")
+    text = json.dumps(result, ensure_ascii=False, indent=1)
+    atomic_write(out / "decision.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    written = [out / "decision.nc", out / "decision.json"]
+    if a.acceptability is not None:
+        ax = plot_acceptability(a.acceptability, lang=lang)  # type: ignore[arg-type]
+        written += list(save_figure(ax.figure, out / "charts" / "acceptability").values())
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    _print_decision(a, lang)
+    print("written: " + ", ".join(map(str, written)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -407,6 +538,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<study>/")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("decide", help="decision analysis: risk of the wrong choice, EVPI, what to measure first "
+                                      "(EVPPI), per actor, QALY value, alternatives, where it fails")
+    p.add_argument("study", nargs="?", help="study file (TOML); default: the bundled default study")
+    p.add_argument("--draws", type=_positive_int, help="number of draws (default: the study's; at most 200,000)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")
+    p.add_argument("--target", default="saldo",
+                   help="the net benefit that decides: saldo (default), actor:NAME (e.g. actor:jeugd, "
+                        "actor:municipality) or a line (e.g. escalation)")
+    p.add_argument("--scenario", default="base", help="named scenario of the study (default: base)")
+    p.add_argument("--alternatives", metavar="A,B,…",
+                   help="compare scenarios (base, a scenario name) or other study files on the same draws")
+    p.add_argument("--qaly-values", default="0:150000:5000", metavar="START:STOP:STEP",
+                   help="QALY values of the acceptability curve (start:stop:step or a comma list; "
+                        "default 0:150000:5000)")
+    p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<study>/")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--lang", choices=("nl", "en"), help="language of the text (default: the study's)")
+    p.set_defaults(func=cmd_decide)
 
     p = sub.add_parser("validate", help="check a study or batch file and list every problem")
     p.add_argument("study", help="study or batch file (TOML)")

@@ -76,6 +76,13 @@ ITEM_LABELS = {
     "quality_of_life": ("Toename kwaliteit van leven", "Quality of life"),
     "nuisance": ("Reductie overlast en onveiligheid", "Less nuisance and insecurity"),
 }
+# Monetary values that multiply exactly one line, so the line is proportional to the value in every draw
+# (model-spec §7.3.6): decision analysis re-weights that line to any other value without a re-run.
+VALUE_LINES = {
+    "prices.qaly_value": "quality_of_life",
+    "prices.school_qualification": "children",
+    "prices.nuisance_per_household": "nuisance",
+}
 COST_ITEMS = tuple(i for i in ITEMS if ITEM_KIND[i] == "cost")
 BENEFIT_ITEMS = tuple(i for i in ITEMS if ITEM_KIND[i] != "cost")
 IMMATERIAL_ITEMS = tuple(i for i in ITEMS if ITEM_KIND[i] == "immaterial")

@@ -1,0 +1,215 @@
+"""The whole decision analysis of one result Dataset: the decision and its risk, EVPPI per input and per
+group (for the target and for every actor), the acceptability curve over the QALY value, alternatives and
+the failure region; as plain data (:meth:`DecisionAnalysis.to_json`) and as a Dataset (``decision.nc``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from .acceptability import Acceptability, acceptability
+from .alternatives import Alternatives, compare
+from .evppi import evppi, group_basis, spline_basis
+from .failure import Box, prim
+from .targets import ACTOR_PREFIX, actor_targets, target_values
+from .value import Decision, decide, evpi
+
+__all__ = ["DecisionAnalysis", "analyse", "DEFAULT_GRID", "PRIM_DRAWS"]
+
+DEFAULT_GRID = np.arange(0.0, 150_000.0 + 1, 5_000.0)
+PRIM_DRAWS = 20_000  # the failure region is found on the first draws only (peeling costs O(n·d) per step)
+QALY_VALUE = "prices.qaly_value"
+CORRELATION_NOTE = ("EVPPI is estimated on the joint (correlated) sample: knowing an input also informs the "
+                    "inputs correlated with it.")
+
+
+@dataclass
+class DecisionAnalysis:
+    study: str
+    target: str
+    draws: int
+    seed: int
+    decision: Decision
+    inputs: list[str]
+    groups: dict[str, list[str]]
+    targets: list[str]  # the target, then every actor (and the municipality) that takes part
+    evppi: NDArray[np.float64]  # (target, input)
+    evppi_se: NDArray[np.float64]
+    evppi_groups: NDArray[np.float64]  # (target, group)
+    evppi_groups_se: NDArray[np.float64]
+    evpi: NDArray[np.float64]  # (target,)
+    p_gt_0: NDArray[np.float64]  # (target,)
+    expected: NDArray[np.float64]  # (target,)
+    acceptability: Acceptability | None
+    alternatives: Alternatives | None
+    failure: Box | None
+    correlated: bool
+    notes: list[str] = field(default_factory=list)
+
+    def ranking(self, target: str | None = None) -> list[str]:
+        """Inputs by EVPPI for ``target`` (default: the decision's target), largest first."""
+        t = self.targets.index(target or self.target)
+        order = np.argsort(-self.evppi[t], kind="stable")
+        return [self.inputs[i] for i in order]
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``mkba decide --json`` prints (and ``decision.json`` holds)."""
+        t = 0
+        actors = {}
+        for k, name in enumerate(self.targets):
+            if name.startswith(ACTOR_PREFIX) and name != self.target:
+                actors[name[len(ACTOR_PREFIX):]] = {"p_net_gt_0": float(self.p_gt_0[k]), "evpi": float(self.evpi[k])}
+        return {
+            "study": self.study,
+            "target": self.target,
+            "draws": self.draws,
+            "decision": self.decision.to_dict(),
+            "evpi": float(self.evpi[t]),
+            "evppi": {n: {"value": float(self.evppi[t, i]), "se": float(self.evppi_se[t, i])}
+                      for i, n in enumerate(self.inputs)},
+            "evppi_groups": {g: {"value": float(self.evppi_groups[t, i]), "se": float(self.evppi_groups_se[t, i])}
+                             for i, g in enumerate(self.groups)},
+            "ranking": self.ranking(),
+            "actors": actors,
+            "acceptability": self.acceptability.to_dict() if self.acceptability is not None else None,
+            "alternatives": self.alternatives.to_dict() if self.alternatives is not None else None,
+            "failure_region": self.failure.to_list() if self.failure is not None else None,
+        }
+
+    def to_dataset(self) -> xr.Dataset:
+        """``decision.nc``: every number of the analysis, labelled."""
+        data: dict[str, Any] = {
+            "evpi": (("target",), self.evpi),
+            "expected": (("target",), self.expected),
+            "p_gt_0": (("target",), self.p_gt_0),
+            "evppi": (("target", "input"), self.evppi),
+            "evppi_se": (("target", "input"), self.evppi_se),
+            "evppi_group": (("target", "group"), self.evppi_groups),
+            "evppi_group_se": (("target", "group"), self.evppi_groups_se),
+        }
+        coords: dict[str, Any] = {"target": self.targets, "input": self.inputs, "group": list(self.groups)}
+        if self.acceptability is not None:
+            a = self.acceptability
+            coords["value"] = a.grid
+            data["p_saldo_gt_0"] = (("value",), a.p_saldo_gt_0)
+            data["p_bc_social_gt_1"] = (("value",), a.p_bc_social_gt_1)
+            data["expected_saldo"] = (("value",), a.expected_saldo)
+        if self.alternatives is not None:
+            alt = self.alternatives
+            coords["option"] = list(alt.names)
+            data["option_expected"] = (("option",), np.array(alt.decision.expected))
+            data["option_p_best"] = (("option",), np.array(alt.decision.p_best))
+            if alt.frontier is not None:
+                data["frontier_p_best"] = (("value", "option"), alt.frontier["p_best"])
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs.update(
+            study=self.study, target=self.target, draws=self.draws, seed=self.seed,
+            best=self.decision.best, p_wrong=self.decision.p_wrong, expected_loss=self.decision.expected_loss,
+            method="EVPPI: non-parametric regression on the Monte Carlo sample (Strong, Oakley & Brennan 2014)",
+            correlated_inputs=int(self.correlated),
+            notes=json.dumps(self.notes),
+            json=json.dumps(self.to_json()),
+        )
+        if self.acceptability is not None:
+            ds.attrs["value_input"] = self.acceptability.value
+        return ds
+
+
+def _groups(ds: xr.Dataset, inputs: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if "input_group" in ds.coords:
+        for n, g in zip(inputs, (str(v) for v in ds["input_group"].values)):
+            out.setdefault(g or n, []).append(n)
+    return out
+
+
+def analyse(
+    ds: xr.Dataset,
+    *,
+    target: str = "saldo",
+    grid: Sequence[float] | NDArray[np.float64] | None = DEFAULT_GRID,
+    alternatives: Mapping[str, xr.Dataset] | None = None,
+    base: str | None = None,
+    actors: bool = True,
+    failure: bool = True,
+    correlated: bool | None = None,
+) -> DecisionAnalysis:
+    """Decision analysis of a result Dataset (stored with its inputs: ``store="full"``).
+
+    ``alternatives``: result Datasets with the same draws (same seed, common random numbers), by name,
+    compared on ``target``; ``base`` names the reference for the incremental saldo (default: the first).
+    ``grid``: values of the QALY for the acceptability curve (None: no curve). ``correlated``: whether
+    the study correlates inputs (None: judged from the sample's rank correlations)."""
+    # The regressions are many small matrix products: BLAS threads spin more than they compute there
+    # (4× slower on a loaded 2-core machine), so they run on one thread.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _analyse(ds, target=target, grid=grid, alternatives=alternatives, base=base, actors=actors,
+                        failure=failure, correlated=correlated)
+
+
+def _analyse(ds: xr.Dataset, *, target: str, grid: Any, alternatives: Mapping[str, xr.Dataset] | None,
+             base: str | None, actors: bool, failure: bool, correlated: bool | None) -> DecisionAnalysis:
+    y = target_values(ds, target)
+    names = [target] + [a for a in (actor_targets(ds) if actors else []) if a != target]
+    Y = np.column_stack([y] + [target_values(ds, a) for a in names[1:]])
+    if "inputs" not in ds:
+        raise ValueError("the Dataset has no sampled inputs (run with store='full')")
+    inputs = [str(v) for v in ds["input"].values]
+    X = np.asarray(ds["inputs"].values, dtype=np.float64)
+    groups = _groups(ds, inputs)
+
+    value = np.zeros((len(names), len(inputs)))
+    se = np.zeros_like(value)
+    for i in range(len(inputs)):
+        e = evppi(Y, basis=spline_basis(X[:, i]))
+        value[:, i], se[:, i] = e.value, e.se
+    gvalue = np.zeros((len(names), len(groups)))
+    gse = np.zeros_like(gvalue)
+    for k, members in enumerate(groups.values()):
+        idx = [inputs.index(m) for m in members]
+        e = evppi(Y, basis=group_basis([X[:, j] for j in idx]))
+        gvalue[:, k], gse[:, k] = e.value, e.se
+    full = np.array([evpi(Y[:, t]) for t in range(Y.shape[1])])
+    # a regression estimate can exceed the EVPI by its noise; the EVPPI never does in truth
+    value, gvalue = np.minimum(value, full[:, None]), np.minimum(gvalue, full[:, None])
+
+    acc = None
+    if grid is not None and "line" in ds:
+        acc = acceptability(ds, grid, value=QALY_VALUE)
+    alt = None
+    if alternatives:
+        alt = compare(alternatives, target=target, base=base, grid=grid)
+    box = None
+    if failure:
+        n = min(len(y), PRIM_DRAWS)
+        box = prim(X[:n], y[:n] < 0, inputs)
+    correlated = _has_correlations(ds) if correlated is None else bool(correlated)
+    notes = [CORRELATION_NOTE] if correlated else []
+    return DecisionAnalysis(
+        study=str(ds.attrs.get("study", "")), target=target, draws=int(ds.sizes["draw"]),
+        seed=int(ds.attrs.get("seed", 0)), decision=decide(y), inputs=inputs, groups=groups, targets=names,
+        evppi=value, evppi_se=se, evppi_groups=gvalue, evppi_groups_se=gse, evpi=full,
+        p_gt_0=(Y > 0).mean(axis=0), expected=Y.mean(axis=0), acceptability=acc, alternatives=alt, failure=box,
+        correlated=correlated, notes=notes,
+    )
+
+
+def _has_correlations(ds: xr.Dataset) -> bool:
+    """Whether the sampled inputs are rank-correlated by design (off-diagonal Spearman clearly ≠ 0)."""
+    if "inputs" not in ds or ds.sizes.get("input", 0) < 2:
+        return False
+    from scipy.stats import spearmanr
+
+    n = min(ds.sizes["draw"], 5_000)
+    r = spearmanr(ds["inputs"].values[:n]).statistic
+    r = np.atleast_2d(r)
+    np.fill_diagonal(r, 0.0)
+    return bool(np.nanmax(np.abs(r)) > 5 / np.sqrt(n))

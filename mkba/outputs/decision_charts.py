@@ -1,0 +1,52 @@
+"""Charts of the decision analysis: the acceptability curve over the value of a QALY."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .charts import _rc, new_axes
+from .formatting import Lang, format_number
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..decision.acceptability import Acceptability
+
+__all__ = ["plot_acceptability"]
+
+_TEXT = {
+    "nl": {"title": "Aanvaardbaarheid naar de waarde van een QALY", "x": "Waarde van een QALY (€)",
+           "y": "Kans", "saldo": "P(saldo > 0)", "bc": "P(B/K maatschappelijk > 1)",
+           "be": "Omslagpunt verwacht saldo", "band": "Omslagpunt per trekking (P5–P95)"},
+    "en": {"title": "Acceptability by the value of a QALY", "x": "Value of a QALY (€)", "y": "Probability",
+           "saldo": "P(saldo > 0)", "bc": "P(B/C social > 1)", "be": "Break-even of the expected saldo",
+           "band": "Break-even per draw (P5–P95)"},
+}
+
+
+def plot_acceptability(acc: Acceptability, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """P(saldo > 0) and P(B/C social > 1) against the value, with the break-even value and its interval."""
+    t = _TEXT[lang]
+    ax = new_axes(bottom=0.30) if ax is None else ax
+    with _rc():
+        lo, hi = float(acc.grid.min()), float(acc.grid.max())
+        if np.isfinite(acc.break_even_p5) and np.isfinite(acc.break_even_p95):
+            a, b = max(acc.break_even_p5, lo), min(acc.break_even_p95, hi)
+            if a < b:
+                ax.axvspan(a, b, color="#cccccc", alpha=0.5, lw=0, label=t["band"])
+        ax.plot(acc.grid, acc.p_saldo_gt_0, color="#1f4e79", lw=2, label=t["saldo"])
+        ax.plot(acc.grid, acc.p_bc_social_gt_1, color="#c55a11", lw=1.5, ls="--", label=t["bc"])
+        if np.isfinite(acc.break_even) and lo <= acc.break_even <= hi:
+            ax.axvline(acc.break_even, color="#111111", lw=1, ls=":", label=t["be"])
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlim(lo, hi if hi > lo else lo + 1)
+        ax.set_xlabel(t["x"])
+        ax.set_ylabel(t["y"])
+        ax.set_title(t["title"])
+        ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v, 0, lang=lang))
+        ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, 1, lang=lang))
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+    return ax
