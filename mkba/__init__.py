@@ -16,6 +16,7 @@ _EXPORTS = {
     "Parameter": "mkba.simulator.parameters",
     "ParameterSet": "mkba.simulator.parameters",
     "base_case": "mkba.simulator.results",
+    "net": "mkba.simulator.results",
     "simulate": "mkba.simulator.results",
     "Study": "mkba.simulator.study",
     "StudyError": "mkba.simulator.study",
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .distributions import from_spec
     from .simulator.engine import evaluate, run
     from .simulator.parameters import Parameter, ParameterSet
-    from .simulator.results import base_case, simulate
+    from .simulator.results import base_case, net, simulate
     from .simulator.study import Study, StudyError, default_study_path
 
 __all__ = ["__version__", *_EXPORTS]

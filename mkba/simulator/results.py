@@ -21,7 +21,7 @@ from .engine import BLOCK, RunResult, Sampler, run
 from .model import MkbaModel
 from .study import Study
 
-__all__ = ["simulate", "base_case", "stored_model", "reducer", "write_netcdf", "atomic_write", "TOTALS", "EXTRA_TOTALS",
+__all__ = ["simulate", "base_case", "net", "stored_model", "reducer", "write_netcdf", "atomic_write", "TOTALS", "EXTRA_TOTALS",
            "FULL_LIMIT", "Store", "ACTOR_TOTALS"]
 
 TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
@@ -158,6 +158,29 @@ def simulate(
         ),
     )
     return ds
+
+
+def net(ds: xr.Dataset, actor: str | None = None, *, base: bool = False) -> xr.DataArray:
+    """Each actor's net result, signed: its benefits minus its costs (> 0: the actor gains), per draw.
+
+    ``actor`` selects one (e.g. ``"jeugd"``); ``base=True`` gives the base case instead of the draws.
+    Works on every store (full, lean) and on batch results (extra dims ``study``, ``scenario``), from
+    ``actor_benefits − actor_costs``; results without those (older files) are computed from ``npv``,
+    whose cost lines are positive amounts. Summed over actors it is ``saldo``.
+    """
+    pre = "base_" if base else ""
+    if f"{pre}actor_costs" in ds:
+        out = ds[f"{pre}actor_benefits"].astype(np.float64) - ds[f"{pre}actor_costs"].astype(np.float64)
+    elif f"{pre}npv" in ds:
+        npv = ds[f"{pre}npv"].astype(np.float64)
+        out = xr.where(ds["kind"] == "cost", -npv, npv).sum("item")
+    else:
+        raise ValueError("these results keep no per-actor amounts (no actor_costs/actor_benefits or npv)")
+    if actor is not None:
+        if actor not in ds["actor"].values:
+            raise ValueError(f"unknown actor {actor!r}; choose one of: {', '.join(map(str, ds['actor'].values))}")
+        out = out.sel(actor=actor)
+    return out.rename("net").assign_attrs(long_name="net result (benefits − costs)", units="EUR")
 
 
 def base_discount_rate(study: Study) -> float:
