@@ -172,12 +172,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--max-draws needs --precision")
     study = _load(args.study).scenario(args.scenario)
     draws = None if args.precision is not None else args.draws or study.spec.simulation.draws
+    if draws is not None:
+        from .simulator.engine import check_design_size
+
+        try:
+            check_design_size(args.sampler or study.spec.simulation.sampler, draws)
+        except ValueError as exc:
+            raise UsageError(f"--draws: {exc}") from None
     bar, update = _progress(draws, not args.json)
     conv = None
     try:
         if args.precision is not None:
             from .simulator.convergence import DEFAULT_MAX_DRAWS, converge
 
+            if (args.sampler or study.spec.simulation.sampler) != "mc":
+                raise UsageError("--precision needs --sampler mc: a Latin hypercube or Sobol' design has a fixed "
+                                 "number of draws and cannot grow until a confidence interval is narrow enough")
             ds, conv = converge(study, precision=args.precision, max_draws=args.max_draws or DEFAULT_MAX_DRAWS,
                                 seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, store=args.store,
                                 progress=update)
@@ -250,6 +260,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     batch = Batch.from_toml(args.batch).with_options(draws=args.draws, seed=args.seed, sampler=args.sampler,
                                                      store=args.store, task_size=args.task_size)
+    from .simulator.engine import check_design_size
+
+    try:
+        check_design_size(batch.sampler, batch.draws)
+    except ValueError as exc:
+        raise UsageError(f"--draws: {exc}") from None
     bar: Any = None
 
     def on_start(total: int, done: int) -> None:
@@ -481,7 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-draws", type=_positive_int,
                    help="cap for --precision (default: 10,000,000)")
     p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")
-    p.add_argument("--sampler", choices=("mc", "lhs"), help="plain Monte Carlo or Latin hypercube")
+    p.add_argument("--sampler", choices=("mc", "lhs", "sobol"),
+                   help="plain Monte Carlo, Latin hypercube (stratified for any draws) or scrambled Sobol' "
+                        "quasi-Monte Carlo (a power of 2 draws)")
     p.add_argument("--chunk-size", type=_positive_int, help="draws evaluated at once (memory vs speed)")
     p.add_argument("--scenario", default="base", help="named scenario of the study (default: base)")
     p.add_argument("--store", choices=("auto", "full", "lean"), default="auto",
@@ -510,7 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--draws", type=_positive_int, help="draws per study × scenario (default: the batch file's)")
     p.add_argument("--seed", type=_seed, help="random seed (default: the batch file's)")
-    p.add_argument("--sampler", choices=("mc", "lhs"), help="plain Monte Carlo or Latin hypercube")
+    p.add_argument("--sampler", choices=("mc", "lhs", "sobol"),
+                   help="plain Monte Carlo, Latin hypercube (stratified for any draws) or scrambled Sobol' "
+                        "quasi-Monte Carlo (a power of 2 draws)")
     p.add_argument("--store", choices=("auto", "full", "lean"),
                    help="full keeps npv per draw × line × actor; lean per-draw lines and totals only "
                         "(auto: full while draws × cases <= 200,000)")

@@ -59,7 +59,8 @@ def reference(forward_path: Path, scenario: str, *, draws: int, seed: int, store
         raw = dict(study.raw)
         raw["scenarios"] = [{"name": scenario, "set": {"prices.qaly_value": int(scenario[5:])}}]
         study = Study.from_dict(raw, source=study.source)
-    return simulate(study.scenario(scenario), draws=draws, seed=seed, store=store)
+    # in a batch, a study draws from its own stream (its label), independent of the other studies
+    return simulate(study.scenario(scenario), draws=draws, seed=seed, store=store, stream=study.name)
 
 
 def load(path: Path) -> xr.Dataset:
@@ -164,7 +165,7 @@ studies = ["other"]
         assert "grids[0].vary (steenwijkerland-doorkijk × qaly-20000-1): prices.qaly_value" in capsys.readouterr().err
 
     def test_cli_bad_batch_exit_2_and_nothing_written(self, tmp_path, forward_path, capsys):
-        p = batch_file(tmp_path, forward_path, head="sampler = \"sobol\"")
+        p = batch_file(tmp_path, forward_path, head="sampler = \"halton\"")
         out = tmp_path / "out"
         assert main(["batch", str(p), "--workers", "0", "--out", str(out)]) == 2
         err = capsys.readouterr().err

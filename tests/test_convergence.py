@@ -74,9 +74,14 @@ class TestBitIdentical:
         assert ds.attrs["store"] == "full"
         assert_same_data(ds, mkba.simulate(study, draws=conv.draws, seed=5))
 
-    def test_lhs_partial_block(self, study: mkba.Study) -> None:
-        ds, conv = converge(study, precision=1e-9, max_draws=BLOCK + 777, seed=6, sampler="lhs")
-        assert_same_data(ds, mkba.simulate(study, draws=conv.draws, seed=6, sampler="lhs"))
+    def test_partial_block(self, study: mkba.Study) -> None:
+        ds, conv = converge(study, precision=1e-9, max_draws=BLOCK + 777, seed=6)
+        assert_same_data(ds, mkba.simulate(study, draws=conv.draws, seed=6))
+
+    @pytest.mark.parametrize("sampler", ["lhs", "sobol"])
+    def test_stratified_samplers_are_refused(self, study: mkba.Study, sampler: str) -> None:
+        with pytest.raises(ValueError, match="independent draws"):
+            converge(study, precision=1e4, sampler=sampler)
 
     def test_auto_store_switches_to_lean(self, study: mkba.Study, monkeypatch: pytest.MonkeyPatch) -> None:
         # A small FULL_LIMIT exercises the full → lean switch without simulating 200,000 draws.

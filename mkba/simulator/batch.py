@@ -5,7 +5,9 @@ grids over study inputs. ``Batch.from_toml`` validates everything up front, with
 bad batch writes nothing. The plan is a list of :class:`Task` (study × scenario × range of draws);
 :func:`compute_task` is pure (plain data in, arrays out) and calls the engine over ``[start, stop)``,
 so by the engine's seeded blocks every task is bit-identical to the same draws of a single-process
-``simulate``. Task files (``.npz``, no pickle) are self-describing and written atomically; the
+``simulate`` (with ``stream`` = the study's label). The scenarios of one study share their draws
+(common random numbers); different studies draw independently (the study label is their stream),
+unless the batch file says ``shared_draws = true`` (variants of one municipality compared draw by draw). Task files (``.npz``, no pickle) are self-describing and written atomically; the
 manifest indexes them. :func:`assemble_zarr` writes the combined Dataset one task at a time.
 
 Execution (Dask or in-process) lives in :mod:`mkba.simulator.cluster`.
@@ -36,7 +38,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from .. import __version__
 from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
-from .engine import BLOCK, Sampler, run
+from .engine import BLOCK, Sampler, check_design_size, run
 from .results import ACTOR_TOTALS, EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
 from .schema import NAME_MAX, SEED_LIMIT
@@ -79,8 +81,9 @@ class BatchInfo(Block):
     description: str = ""
     draws: int | None = Field(None, ge=1)  # default: the first study's [simulation]
     seed: int | None = Field(None, ge=0, lt=SEED_LIMIT)
-    sampler: Literal["mc", "lhs"] | None = None
+    sampler: Literal["mc", "lhs", "sobol"] | None = None
     store: Store = "auto"
+    shared_draws: bool = False  # true: every study gets the same uniforms per input name
     task_size: int = Field(BLOCK, ge=1)  # draws per task; any size gives the same numbers
 
 
@@ -222,6 +225,8 @@ class Task:
     mode: Literal["full", "lean"]
     chunk_size: int
     fingerprint: str
+    stream: str = ""  # the engine's random stream: the study label, or "" with shared_draws
+    design_draws: int = 0  # draws of the whole case (the size of an LHS or Sobol' design)
 
     @property
     def filename(self) -> str:
@@ -244,6 +249,8 @@ def compute_task(task: Task) -> dict[str, NDArray]:
         chunk_size=task.chunk_size,
         reduce=reduce,
         keep_inputs=False,
+        stream=task.stream,
+        design_draws=task.design_draws or None,
         workers=1,  # one thread per task: Dask schedules one task per worker thread
     )
     # per-draw totals and lines; the npv cube only in the full store; never the cash flows
@@ -311,6 +318,7 @@ class Batch:
     sampler: Sampler
     store: Store
     task_size: int
+    shared_draws: bool = False
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Batch:
@@ -411,10 +419,15 @@ class Batch:
 
         first = studies[0][1].spec.simulation
         b = spec.batch
+        draws, sampler = b.draws or first.draws, b.sampler or first.sampler
+        try:
+            check_design_size(sampler, draws)
+        except ValueError as exc:
+            raise StudyError([Problem(source, "batch.draws", str(exc))]) from None
         return cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)), studies=tuple(studies),
                    cases=tuple(cases), draws=b.draws or first.draws,
                    seed=b.seed if b.seed is not None else first.seed, sampler=b.sampler or first.sampler,
-                   store=b.store, task_size=b.task_size)
+                   store=b.store, task_size=b.task_size, shared_draws=b.shared_draws)
 
     def with_options(self, *, draws: int | None = None, seed: int | None = None, sampler: Sampler | None = None,
                      store: Store | None = None, task_size: int | None = None) -> Batch:
@@ -461,6 +474,7 @@ class Batch:
             "sampler": self.sampler,
             "store": self.mode,
             "task_size": self.task_size,
+            "shared_draws": self.shared_draws,
             "block_size": BLOCK,
             "mkba_version": __version__,
         }
@@ -468,6 +482,11 @@ class Batch:
     @property
     def fingerprint(self) -> str:
         return _hash(self.identity())
+
+    def stream(self, study: str) -> str:
+        """The engine stream of a study's cases: its label (independent studies), or "" when the batch
+        file says ``shared_draws = true`` (every study then draws as a single-study run does)."""
+        return "" if self.shared_draws else study
 
     def tasks(self) -> list[Task]:
         """Every task of the batch: case × range of ``task_size`` draws."""
@@ -481,7 +500,7 @@ class Batch:
                 stop = min(start + self.task_size, self.draws)
                 key = f"{case.study}/{case.scenario}/{start}"
                 out.append(Task(key, si[case.study], sj[case.scenario], start, stop, case, self.seed,
-                                self.sampler, mode, chunk, fp))
+                                self.sampler, mode, chunk, fp, self.stream(case.study), self.draws))
         return out
 
 
@@ -656,7 +675,8 @@ def _template(batch: Batch) -> Any:
         block_size=BLOCK,
         task_size=int(batch.task_size),
         store=batch.mode,
-        design=json.dumps({"kind": batch.sampler, "draws": int(n), "seed": int(batch.seed), "block": BLOCK}),
+        design=json.dumps({"kind": batch.sampler, "draws": int(n), "seed": int(batch.seed), "block": BLOCK,
+                           "shared_draws": batch.shared_draws}),
         studies=json.dumps({label: {"file": s.file, "hash": s.content_hash, "title": s.spec.study.title,
                                     "municipality": s.spec.study.municipality, "language": s.spec.study.language}
                             for label, s in batch.studies}),

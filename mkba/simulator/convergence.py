@@ -100,6 +100,11 @@ def converge(
     sim = study.spec.simulation
     seed = sim.seed if seed is None else seed
     sampler = sim.sampler if sampler is None else sampler
+    if sampler != "mc":
+        # A Latin hypercube or Sobol' net is stratified for a fixed number of draws, so it cannot grow
+        # block by block; and the confidence intervals below assume independent draws.
+        raise ValueError(f"--precision needs independent draws (sampler mc), not {sampler}: a stratified "
+                         "design has a fixed size and its error is not that of independent draws")
     nthreads = workers or os.cpu_count() or 1
     # One block per step; split it so every thread has a chunk (results do not depend on chunking).
     chunk = min(sim.chunk_size if chunk_size is None else chunk_size, -(-BLOCK // nthreads))

@@ -70,12 +70,14 @@ def simulate(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     result: RunResult | None = None,
+    stream: str = "",
 ) -> xr.Dataset:
     """Monte Carlo run of a study → xarray Dataset (dims draw, item, actor, year).
 
     ``result``: per-draw outputs already computed for exactly these arguments (as ``run`` returns them
     with this store mode's model, reducer and inputs); the Dataset is then assembled without running
-    the engine again (used by ``convergence.converge``)."""
+    the engine again (used by ``convergence.converge``). ``stream``: an independent random stream (a
+    batch's study label, see :mod:`mkba.simulator.engine`); "" = the study's own draws."""
     sim = study.spec.simulation
     draws = sim.draws if draws is None else draws
     seed = sim.seed if seed is None else seed
@@ -98,6 +100,7 @@ def simulate(
         keep_inputs=(mode == "full"),
         workers=workers,
         progress=progress,
+        stream=stream,
     )
     base = base_case(study)
     out = res.outputs
@@ -148,7 +151,7 @@ def simulate(
         block_size=BLOCK,
         store=mode,
         design=json.dumps({"kind": sampler, "draws": int(draws), "seed": int(seed), "block": BLOCK,
-                           "inputs": params.uncertain}),
+                           "inputs": params.uncertain, **({"stream": stream} if stream else {})}),
         discount_rate=float(base_discount_rate(study)),
         mkba_version=__version__,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -112,8 +112,16 @@ class StudyInfo(Block):
 class Simulation(Block):
     draws: int = Field(10_000, ge=1)  # what memory and disk allow is checked where a run starts
     seed: int = Field(20190225, ge=0, lt=SEED_LIMIT)
-    sampler: Literal["mc", "lhs"] = "mc"
+    sampler: Literal["mc", "lhs", "sobol"] = "mc"
     chunk_size: int = Field(65_536, ge=1, le=CHUNK_LIMIT)
+
+    @model_validator(mode="after")
+    def _sobol_needs_power_of_two(self) -> Simulation:
+        n = self.draws
+        if self.sampler == "sobol" and n & (n - 1):
+            lo = 1 << (n.bit_length() - 1)
+            raise ValueError(f"sampler sobol needs a power of 2 draws, got {n}; use {lo} or {2 * lo}")
+        return self
 
 
 class Finance(Block):
