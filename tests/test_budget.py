@@ -107,7 +107,9 @@ class TestEveryStore:
         with xr.open_zarr(res["outputs"]["results"]) as z:
             ds = z.load()
         assert ds["actor_costs"].dims == ("study", "scenario", "draw", "actor")
-        ref = simulate(Study.from_toml(forward_path).scenario("geen-escalatie"), draws=2000, seed=2, store="lean")
+        # a batch study draws from its own stream (its label; issue 10 item 7)
+        ref = simulate(Study.from_toml(forward_path).scenario("geen-escalatie"), draws=2000, seed=2, store="lean",
+                       stream="steenwijkerland-doorkijk")
         case = ds.sel(study="steenwijkerland-doorkijk", scenario="geen-escalatie")
         for v in ("actor_costs", "actor_benefits", "base_actor_costs", "base_actor_benefits"):
             np.testing.assert_array_equal(case[v].values, ref[v].values, err_msg=v)
