@@ -20,7 +20,7 @@ from .core import (
     Uniform,
 )
 
-__all__ = ["from_spec", "to_spec", "DIST_KEYS"]
+__all__ = ["from_spec", "to_spec", "DIST_KEYS", "META_KEYS"]
 
 _Z95 = 1.6448536269514722  # = scipy.special.ndtri(0.95) (tested): half-width of a 90 % range in sd units
 
@@ -141,8 +141,14 @@ _BUILDERS: dict[str, tuple[Callable[[Mapping[str, Any]], Distribution], set[str]
 
 DIST_KEYS = {name: (req, opt) for name, (_, req, opt) in _BUILDERS.items()}
 
-# Keys that document a value without changing it.
-_META_KEYS = {"source", "note", "unit"}
+# Keys that document a value without changing it (text; they travel into the results as provenance).
+META_KEYS = ("source", "note", "unit")
+
+
+def _check_meta(spec: Mapping[str, Any]) -> None:
+    for key in META_KEYS:
+        if key in spec and not isinstance(spec[key], str):
+            raise DistributionError(f"{key} must be text (a quoted string), got {spec[key]!r}")
 
 
 def from_spec(spec: Any) -> Distribution:
@@ -157,7 +163,14 @@ def from_spec(spec: Any) -> Distribution:
         return Fixed(_float(spec, "value"))
     if not isinstance(spec, Mapping):
         raise DistributionError(f"expected a number or a distribution table, got {_show(spec)}")
-    body = {k: v for k, v in spec.items() if k not in _META_KEYS}
+    _check_meta(spec)
+    body = {k: v for k, v in spec.items() if k not in META_KEYS}
+    if "dist" not in body and "value" in body:  # the number form { value = 420, source = "…" }
+        unknown = body.keys() - {"value"}
+        if unknown:
+            raise DistributionError(f"unknown key(s) beside value: {', '.join(sorted(unknown))} (a distribution "
+                                    "needs dist = \"...\")")
+        return Fixed(_num(body, "value"))
     if "dist" not in body:
         if {"p5", "p95"} <= body.keys():
             unknown = body.keys() - {"p5", "p95", "family", "base"}

@@ -24,7 +24,7 @@ import xarray as xr
 
 from ..simulator.domain import ACTOR_LABELS, ITEM_LABELS, ITEMS
 from ..simulator.results import atomic_write
-from .formatting import Lang
+from .formatting import Lang, format_source
 from .summary import RATIOS, summarise, summary_rows
 
 __all__ = ["write_excel", "SHEETS", "DRAWS_LIMIT"]
@@ -226,7 +226,8 @@ def write_excel(
 
     inputs = input_table(ds) if inputs is None else inputs
     rows = [[r["name"], r["group"], r["unit"], json.dumps(r["spec"]) if r["uncertain"] else "fixed",
-             r["uncertain"], r["base"], r["p5"], r["p95"], r["source"]] for r in inputs]
+             r["uncertain"], r["base"], r["p5"], r["p95"], format_source(r["source"], r.get("note", ""), lang)]
+            for r in inputs]
     _sheet(wb, names["inputs"], [h["name"], h["group"], h["unit"], h["dist"], h["uncertain"], h["base"], h["p5"],
                                  h["p95"], h["source"]], rows, [None] * 5 + [VALUE] * 3 + [None],
            [38, 12, 16, 40, 9, 12, 12, 12, 50])

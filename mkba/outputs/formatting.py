@@ -32,6 +32,7 @@ __all__ = [
     "format_probability",
     "round_to",
     "NOT_APPLICABLE",
+    "format_source",
 ]
 
 Lang = Literal["nl", "en"]
@@ -204,3 +205,17 @@ def format_probability(p: float, *, lang: Lang = "nl", decimals: int = 2) -> str
     if p < 0.5 * 10.0**-decimals:
         return "< " + format_number(10.0**-decimals, decimals, lang=lang)
     return format_number(p, decimals, lang=lang)
+
+
+_DEFAULT = "mkba default"  # as the run records it (simulator.sources.DEFAULT)
+
+
+def format_source(source: str, note: str = "", lang: Lang = "nl") -> str:
+    """An input's source as a report cites it: "mkba default: …" becomes "standaardwaarde mkba: …" in
+    Dutch; the study's note follows in parentheses."""
+    text = source
+    if lang == "nl" and text.startswith(_DEFAULT):
+        text = "standaardwaarde mkba" + text[len(_DEFAULT):]
+    if note:
+        text = f"{text} ({note})" if text else note
+    return text

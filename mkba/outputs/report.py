@@ -34,6 +34,7 @@ from .formatting import (
     format_probability,
     format_ratio,
     format_ratio_range,
+    format_source,
 )
 from .summary import RATIOS, summarise
 
@@ -71,6 +72,8 @@ _T: dict[str, dict[str, str]] = {
         "assumptions": "Aannames", "uncertain": "Onzekere invoer", "fixed": "Vaste invoer", "group": "Groep",
         "dist": "Verdeling", "p5p95": "P5–P95", "unit": "Eenheid", "source": "Bron", "name": "Invoer",
         "value": "Waarde",
+        "unsourced": "Invoer zonder bron ({n}; de studie geeft de waarde, maar niet waar die vandaan komt): "
+        "{names}.", "all_sourced": "Alle invoer heeft een bron: de studie of een standaardwaarde van mkba.",
         "method": "Methode", "provenance": "Herkomst", "convergence": "Convergentie",
         "conv_caption": "Lopende P5/P50/P95 van het saldo tegen het aantal trekkingen.",
         "lean_note": "Deze run is 'lean' opgeslagen (meer dan 200.000 trekkingen): de kasstromen per jaar zijn "
@@ -114,6 +117,8 @@ _T: dict[str, dict[str, str]] = {
         "assumptions": "Assumptions", "uncertain": "Uncertain inputs", "fixed": "Fixed inputs", "group": "Group",
         "dist": "Distribution", "p5p95": "P5–P95", "unit": "Unit", "source": "Source", "name": "Input",
         "value": "Value",
+        "unsourced": "Inputs without a source ({n}; the study gives the value but not where it comes from): "
+        "{names}.", "all_sourced": "Every input has a source: the study or an mkba default.",
         "method": "Method", "provenance": "Provenance", "convergence": "Convergence",
         "conv_caption": "Running P5/P50/P95 of the saldo against the number of draws.",
         "lean_note": "This run was stored 'lean' (more than 200,000 draws): the cash flows per year were not "
@@ -396,7 +401,7 @@ def input_table(ds: xr.Dataset, study: Study | None = None) -> list[dict[str, An
                 p5 = p95 = math.nan
         rows.append({"name": name, "group": p.get("group", ""), "unit": p.get("unit", ""), "spec": spec,
                      "uncertain": uncertain, "base": float(p["base"]), "p5": p5, "p95": p95,
-                     "source": p.get("source", "")})
+                     "source": p.get("source", ""), "note": p.get("note", ""), "origin": p.get("origin", "")})
     return rows
 
 
@@ -607,11 +612,15 @@ def build_report(
     rep.h3(f"{t['uncertain']} ({len(unc)})")
     rep.table(Table([t["name"], t["dist"], t["base"], t["p5p95"], t["unit"], t["source"]],
                     [[r["name"], _dist_text(r["spec"], lang), _num(r["base"], lang),
-                      f"{_num(r['p5'], lang)} – {_num(r['p95'], lang)}", r["unit"], r["source"]] for r in unc],
+                      f"{_num(r['p5'], lang)} – {_num(r['p95'], lang)}", r["unit"],
+                      format_source(r["source"], r["note"], lang)] for r in unc],
                     align="llrrll"))
     rep.h3(f"{t['fixed']} ({len(fixed)})")
     rep.table(Table([t["name"], t["value"], t["unit"], t["source"]],
-                    [[r["name"], _num(r["base"], lang), r["unit"], r["source"]] for r in fixed], align="lrll"))
+                    [[r["name"], _num(r["base"], lang), r["unit"], format_source(r["source"], r["note"], lang)]
+                     for r in fixed], align="lrll"))
+    unsourced = [r["name"] for r in inputs if not r["source"]]
+    rep.p(t["unsourced"].format(n=len(unsourced), names=", ".join(unsourced)) if unsourced else t["all_sourced"])
 
     rep.h(t["method"])
     rep.p(_method_note(ds, lang, scenarios, tornado))

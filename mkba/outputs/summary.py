@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from typing import Any
 
@@ -13,7 +14,7 @@ import xarray as xr
 from ..simulator.domain import COST_ITEMS, ITEM_KIND, ITEMS, MUNICIPAL_ACTORS
 
 __all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
-           "budget", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
+           "budget", "sources", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
@@ -152,7 +153,15 @@ def summarise(ds: xr.Dataset) -> dict[str, Any]:
         # share of draws in which each ratio is undefined (its denominator is 0); 0 almost always
         "undefined": {r: undefined_share(ds[r].values) for r in RATIOS},
         **(budget(ds) if "actor_costs" in ds or "npv" in ds else {}),
+        "sources": sources(ds),
     }
+
+
+def sources(ds: xr.Dataset) -> dict[str, str]:
+    """Input → its source as the run recorded it ("mkba default: …" for inputs left at a default,
+    "" for a value the study gives without a source)."""
+    params = json.loads(ds.attrs.get("parameters", "{}"))
+    return {name: str(p.get("source", "")) for name, p in params.items()}
 
 
 def summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,7 +18,9 @@ __all__ = ["Parameter", "ParameterSet"]
 
 @dataclass(frozen=True)
 class Parameter:
-    """One model input. ``group`` gathers inputs for grouped sensitivity indices."""
+    """One model input. ``group`` gathers inputs for grouped sensitivity indices; ``source`` cites where
+    the number comes from, ``note`` is the study's remark on it, ``origin`` says who gave it ("study",
+    "scenario", or "default" when the study left it at mkba's default)."""
 
     name: str
     dist: Distribution
@@ -26,6 +28,8 @@ class Parameter:
     description: str = ""
     source: str = ""
     group: str = ""
+    note: str = ""
+    origin: str = ""
 
     @property
     def base(self) -> float:

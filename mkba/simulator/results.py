@@ -156,7 +156,8 @@ def simulate(
         mkba_version=__version__,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         parameters=json.dumps(
-            {n: {"dist": to_spec(p.dist), "base": p.base, "unit": p.unit, "source": p.source, "group": p.group}
+            {n: {"dist": to_spec(p.dist), "base": p.base, "unit": p.unit, "source": p.source, "note": p.note,
+                 "origin": p.origin, "group": p.group}
              for n, p in params.items()}
         ),
     )

@@ -2,7 +2,8 @@
 
 Blocks follow the LPBL MKBA-tool: reach, costs, effects, prices, finance, timing, simulation. Every
 model input is a number or a distribution table; defaults carry their unit and source (file and
-locator of model-spec.md). Unknown keys are errors, so a typo never silently becomes a default.
+locator in the published document, see ``sources.DOCUMENTS``). Unknown keys are errors, so a typo never
+silently becomes a default.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..distributions import Distribution, DistributionError, Fixed, from_spec
+from ..distributions.parse import META_KEYS
 from .domain import ACTORS, HOUSEHOLD_TYPES, SEVERITIES, TRAJECTORIES
 
-S_META = "001_89b8683f98a68fb5.txt"  # LPBL meta-analysis with the tool's input screen
-S_STEEN = "002_e228546e45fca143.txt"  # Steenwijkerland SCBA
-S_WB = "004_751544b10adaf2c1.txt"  # West Betuwe SCBA
+from .sources import DOCUMENTS
+
+S_META = DOCUMENTS["meta-2014"]  # LPBL meta-analysis with the tool's input screen (bijlage 2)
+S_STEEN = DOCUMENTS["de-kop-2019"]  # Steenwijkerland SCBA
+S_WB = DOCUMENTS["west-betuwe-2020"]  # West Betuwe SCBA
 
 
 # Plausible magnitudes: beyond them a value is a unit error (cents for euros, a typo of exponents),
@@ -100,6 +104,20 @@ SEED_LIMIT = 2**63  # numpy's SeedSequence takes any int, but results.nc and JSO
 CHUNK_LIMIT = 2**24  # draws evaluated at once: beyond this one chunk alone needs tens of GB
 
 
+def _without_meta(v: Any) -> Any:
+    """A table of shares may carry its own source and note (``{ families = 0.45, …, source = "…" }``);
+    they are provenance (read by ``sources.collect_provenance``), not shares."""
+    if not isinstance(v, dict):
+        return v
+    for key in META_KEYS:
+        if key in v and not isinstance(v[key], str):
+            raise ValueError(f"{key} must be text (a quoted string), got {v[key]!r}")
+    return {k: x for k, x in v.items() if k not in META_KEYS}
+
+
+Shares = Annotated[dict[str, FiniteFloat], BeforeValidator(_without_meta)]
+
+
 class StudyInfo(Block):
     name: str = Name()
     title: str = ""
@@ -146,8 +164,8 @@ def _type_values(default: tuple[float, float, float], unit: str, source: str, de
 
 class Reach(Block):
     n_households: Val(0.0, limit=MAX_COUNT) = P(None, "households", f"{S_STEEN} §3.1", "households in the approach")
-    share_type: dict[str, FiniteFloat]
-    share_severity: dict[str, dict[str, FiniteFloat]]
+    share_type: Shares
+    share_severity: Annotated[dict[str, Shares], BeforeValidator(_without_meta)]
     share_newly_found: Share = P(0.18, "fraction", f"{S_META} App. 2", "newly found households")
     avg_children_per_family: NonNeg = P(1.6, "children/family", f"{S_META} App. 2")
     share_debts_mv: TypeShares = _type_values(
@@ -199,9 +217,9 @@ def _actors(v: dict[str, float]) -> dict[str, float]:
 
 
 class TrajectoryLine(Block):
-    new_cases: NonNeg = P(0.0, "trajectories/household", f"{S_STEEN} App. I")
-    existing_cases: NonNeg = P(0.0, "trajectories/household", f"{S_STEEN} App. I")
-    mix: dict[str, FiniteFloat] = Field(default_factory=lambda: {"social_work": 1.0})
+    new_cases: NonNeg = P(0.0, "trajectories/household", "")
+    existing_cases: NonNeg = P(0.0, "trajectories/household", "")
+    mix: Shares = Field(default_factory=lambda: {"social_work": 1.0})
 
     @field_validator("mix")
     @classmethod
@@ -210,18 +228,18 @@ class TrajectoryLine(Block):
 
 
 class ExtraCare(TrajectoryLine):
-    mix: dict[str, FiniteFloat] = Field(default_factory=lambda: {"youth_parenting": 0.5, "individual_guidance": 0.5})
+    mix: Shares = Field(default_factory=lambda: {"youth_parenting": 0.5, "individual_guidance": 0.5})
 
 
 class Costs(Block):
     team_fte: NonNeg = P(None, "fte", f"{S_STEEN} §3.1", "team members")
     cost_per_fte: Money = P(80_700, "€/fte/yr", f"{S_STEEN} §3.2.1", "incl. housing and overhead")
-    other_team_costs: Money = P(0, "€/yr", f"{S_META} App. 2")
-    additional_share: Share = P(0.0, "fraction of team cost", f"{S_META} §3.3.5, App. 2")
+    other_team_costs: Money = P(0, "€/yr", "")
+    additional_share: Share = P(0.0, "fraction of team cost", "")
     additional_is_friction: bool = False
-    friction_share: Share = P(0.0, "fraction of team cost", f"{S_META} App. 2")
-    one_off_costs: Money = P(0, "€", f"{S_META} App. 2")
-    funding: dict[str, FiniteFloat] = Field(default_factory=lambda: {"welzijn": 1.0})
+    friction_share: Share = P(0.0, "fraction of team cost", "")
+    one_off_costs: Money = P(0, "€", "")
+    funding: Shares = Field(default_factory=lambda: {"welzijn": 1.0})
     extra_care: ExtraCare = Field(default_factory=ExtraCare)
 
     @field_validator("funding")
@@ -232,32 +250,32 @@ class Costs(Block):
 
 class Tailored(TrajectoryLine):
     mode: Literal["quantity", "price"] = "quantity"
-    eligible_trajectories: NonNeg = P(0, "trajectories", f"{S_WB} §4.2 fn 11", "price mode")
+    eligible_trajectories: NonNeg = P(0, "trajectories", "", "price mode")
     cost_reduction: Share = P(0.10, "fraction of cost per trajectory", f"{S_WB} §4.2", "price mode")
 
 
 class Work(Block):
-    p_to_work: Signed = P(0.0, "fraction of non-working mv adults", f"{S_META} App. 2")
-    start_year: Year = P(1, "year", "model-spec §7.3.7 [INFERENCE]")
+    p_to_work: Signed = P(0.0, "fraction of non-working mv adults", "")
+    start_year: Year = P(1, "year", "")
     benefit_years: Val(0.0, 10.0) = P(3, "years", f"{S_WB} §4.2")
 
 
 class Debt(Block):
-    p_stable: Signed = P(0.0, "fraction of households with debts", f"{S_WB} §4.2")
+    p_stable: Signed = P(0.0, "fraction of households with debts", "")
 
 
 class School(Block):
-    p_dropout_reduction: Signed = P(0.0, "fraction of children", f"{S_META} App. 2")
+    p_dropout_reduction: Signed = P(0.0, "fraction of children", "")
     rediscount: bool = True
 
 
 class VolumeChange(Block):
-    change: Signed = P(0.0, "signed fraction (negative = fewer)", f"{S_META} App. 2")
-    base_volume: NonNeg = P(0.0, "per year", "not in the documents (model-spec §8.13)")
+    change: Signed = P(0.0, "signed fraction (negative = fewer)", "")
+    base_volume: NonNeg = P(0.0, "per year", "")
 
 
 class Referrals(VolumeChange):
-    actors: dict[str, FiniteFloat] = Field(default_factory=lambda: {"zvw": 1.0})
+    actors: Shares = Field(default_factory=lambda: {"zvw": 1.0})
 
     @field_validator("actors")
     @classmethod
@@ -266,25 +284,26 @@ class Referrals(VolumeChange):
 
 
 class EscalationRates(Block):
-    families: Share = P(0.0, "fraction of households", f"{S_STEEN} §4.2")
-    elderly: Share = P(0.0, "fraction of households", f"{S_STEEN} §4.2")
-    other: Share = P(0.0, "fraction of households", f"{S_STEEN} §4.2")
+    families: Share = P(0.0, "fraction of households", "")
+    elderly: Share = P(0.0, "fraction of households", "")
+    other: Share = P(0.0, "fraction of households", "")
 
 
 class Escalation(Block):
     rate: EscalationRates = Field(default_factory=EscalationRates)
     start_year: Year = P(1, "year", f"{S_META} §4.4")
-    duration_years: Val(0.0, 10.0) = P(1.5, "years", "model-spec §6.13 [INFERENCE, calibrated]")
-    attribution: Share = P(1.0, "fraction", f"{S_META} Table 4.7 (apply 0.5 to gross rates only)")
-    relapse: Share = P(0.0, "fraction", f"{S_META} Table 4.7 (apply 0.2 to gross rates only)")
+    duration_years: Val(0.0, 10.0) = P(1.5, "years", f"{S_STEEN} (benadering; de regel is niet gepubliceerd)")
+    attribution: Share = P(1.0, "fraction", f"{S_META} tabel 4.7",
+                                   "share of the prevented escalation due to the team (0.5 for gross rates)")
+    relapse: Share = P(0.0, "fraction", "", "share that relapses (0.2 for gross rates)")
 
 
 class QualityOfLife(Block):
-    qalys: Val(0.0, limit=MAX_COUNT) = P(0.0, "QALY", f"{S_STEEN} §4.1.2")
+    qalys: Val(0.0, limit=MAX_COUNT) = P(0.0, "QALY", "")
 
 
 class Nuisance(Block):
-    households: NonNeg = P(0.0, "households", "not in the documents")
+    households: NonNeg = P(0.0, "households", "")
     actor: Literal[ACTORS] = "households"  # type: ignore[valid-type]
 
 
@@ -302,30 +321,30 @@ class Effects(Block):
 
 
 class TrajectoryPrices(Block):
-    debt_help: Money = P(0, "€/trajectory", "not published (model-spec §6.14–6.16): calibrate")
-    reintegration: Money = P(0, "€/trajectory", "not published: calibrate")
-    day_care: Money = P(0, "€/trajectory", "not published: calibrate")
-    social_work: Money = P(0, "€/trajectory", "not published: calibrate")
-    household_help: Money = P(0, "€/trajectory", "not published: calibrate")
-    individual_guidance: Money = P(0, "€/trajectory", "not published: calibrate")
-    youth_parenting: Money = P(0, "€/trajectory", "not published: calibrate")
-    youth_mental_health: Money = P(0, "€/trajectory", "not published: calibrate")
-    mental_health: Money = P(0, "€/trajectory", "not published: calibrate")
+    debt_help: Money = P(0, "€/trajectory", "")
+    reintegration: Money = P(0, "€/trajectory", "")
+    day_care: Money = P(0, "€/trajectory", "")
+    social_work: Money = P(0, "€/trajectory", "")
+    household_help: Money = P(0, "€/trajectory", "")
+    individual_guidance: Money = P(0, "€/trajectory", "")
+    youth_parenting: Money = P(0, "€/trajectory", "")
+    youth_mental_health: Money = P(0, "€/trajectory", "")
+    mental_health: Money = P(0, "€/trajectory", "")
 
 
 class Prices(Block):
     trajectory: TrajectoryPrices = Field(default_factory=TrajectoryPrices)
-    average_trajectory: Money = P(0, "€/trajectory", "not published (price mode of 'more tailored')")
+    average_trajectory: Money = P(0, "€/trajectory", "")
     qaly_value: Money = P(50_000, "€/QALY", f"{S_STEEN} §4.1.2 fn 10; {S_META} §4.3.4 fn 21")
     care_profile_factor: Val(0.0, limit=MAX_COUNT) = P(1.0, "× profile", "multiplier on the care-consumption profile")
     care_profile: dict[str, dict[str, list[FiniteFloat]]] | None = None
     assistance_saving: Money = P(16_800, "€/person/yr", f"{S_WB} §4.2 fn 13; {S_META} §4.3.2")
-    income_gain: Money = P(0, "€/person/yr", f"{S_META} §4.3.2 (qualitative only)")
-    debt_saving: Money = P(0, "€/household", "not in the documents")
+    income_gain: Money = P(0, "€/person/yr", "", "income gain of a person who finds work")
+    debt_saving: Money = P(0, "€/household", "")
     school_qualification: Money = P(70_000, "€/youth (lifetime NPV)", f"{S_WB} §4.2")
-    first_line_consult: Money = P(0, "€/consult", "not in the documents")
-    second_line_referral: Money = P(0, "€/referral", "not in the documents")
-    nuisance_per_household: Money = P(0, "€/household", "not in the documents")
+    first_line_consult: Money = P(0, "€/consult", "")
+    second_line_referral: Money = P(0, "€/referral", "")
+    nuisance_per_household: Money = P(0, "€/household", "")
 
     @field_validator("care_profile")
     @classmethod
@@ -384,7 +403,7 @@ Weights = Annotated[tuple[float, ...] | None, BeforeValidator(lambda v: None if 
 
 
 class Timing(Block):
-    """Optional per-line timing weights over years 0..9 (model-spec §7.3.7); unset lines keep the
+    """Optional per-line timing weights over years 0..9; unset lines keep the
     default profile."""
 
     null_situation: Weights = None

@@ -14,7 +14,7 @@ import tomllib
 import types
 import typing
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from .domain import HOUSEHOLD_TYPES, ITEMS, SEVERITIES, profile_array
 from .model import DEFAULT_TIMING, MkbaModel, ModelOptions
 from .parameters import Parameter, ParameterSet
 from .schema import MAX_MONEY, StudyModel
+from .sources import Provenance, collect_provenance, default_source, lookup
 
 _PROBE_MIXES = 32  # random corner mixes in the model probe of Study.from_dict
 
@@ -323,6 +324,8 @@ class Study:
     source: str
     raw: Mapping[str, Any] = field(repr=False)
     scenario_name: str = "base"
+    # dotted path → who gave the value and its source/note (from the file, with a scenario's overrides)
+    provenance: Mapping[str, Provenance] = field(default_factory=dict, repr=False, compare=False)
 
     # --- named constructors -------------------------------------------------------------------
     @classmethod
@@ -335,7 +338,7 @@ class Study:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, source)) from None
-        study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)))
+        study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)), provenance=collect_provenance(raw))
         problems = study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
@@ -428,7 +431,8 @@ class Study:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, self.source)) from None
-        study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name)
+        study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name,
+                      provenance=_scenario_provenance(raw, found[0].set, found[0].title or name))
         problems = study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
@@ -462,19 +466,23 @@ class Study:
         s = self.spec
         params = list(_walk(s.finance, "finance"))
         params += list(_walk(s.reach, "reach"))
-        src = "study file (shares are fixed inputs)"
         for t in HOUSEHOLD_TYPES:
-            params.append(Parameter(f"reach.share_type.{t}", Fixed(s.reach.share_type[t]), "fraction", source=src,
-                                    group="reach"))
+            params.append(Parameter(f"reach.share_type.{t}", Fixed(s.reach.share_type[t]), "fraction", group="reach"))
         for t in HOUSEHOLD_TYPES:
             for sev in SEVERITIES:
                 v = s.reach.share_severity[t].get(sev, 0.0)
-                params.append(Parameter(f"reach.share_severity.{t}.{sev}", Fixed(v), "fraction", source=src,
-                                        group="reach"))
+                params.append(Parameter(f"reach.share_severity.{t}.{sev}", Fixed(v), "fraction", group="reach"))
         params += list(_walk(s.costs, "costs"))
         params += list(_walk(s.effects, "effects"))
         params += list(_walk(s.prices, "prices"))
-        return params
+        return [self._cited(p) for p in params]
+
+    def _cited(self, p: Parameter) -> Parameter:
+        """The parameter with the study's own source and note, or marked as mkba's default."""
+        hit = lookup(self.provenance, p.name)
+        if hit is None:
+            return replace(p, source=default_source(p.source), origin="default")
+        return replace(p, source=hit.source, note=hit.note, origin=hit.origin)
 
     @property
     def options(self) -> ModelOptions:
@@ -503,6 +511,17 @@ class Study:
     @property
     def model(self) -> MkbaModel:
         return MkbaModel(self.options)
+
+
+def _scenario_provenance(raw: Mapping[str, Any], overrides: Mapping[str, Any], title: str) -> dict[str, Provenance]:
+    """Provenance of a scenario's study: what a scenario sets is the scenario's (with its own source, if
+    the value table gives one)."""
+    prov = collect_provenance(raw)
+    for path in overrides:
+        for key, p in prov.items():
+            if key == path or key.startswith(path + "."):
+                prov[key] = Provenance("scenario", p.source or f"scenario: {title}", p.note)
+    return prov
 
 
 def default_study_path() -> Path:
