@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import numpy as np
 import pytest
@@ -65,12 +66,12 @@ class TestUndefinedRatio:
 
     def test_cli_report_and_json_null(self, forward_path, tmp_path, capsys):
         text = forward_path.read_text(encoding="utf-8")
-        for old, new in (("funding = { welzijn = 1.0 }", "funding = { zvw = 1.0 }"),
-                         ('new_cases = { dist = "pert", min = 0.0, mode = 0.0, max = 0.02 }', "new_cases = 0.0"),
-                         ('existing_cases = { dist = "pert", min = 0.0, mode = 0.0, max = 0.02 }',
+        for old, new in ((r"^funding = \{ welzijn = 1\.0\b.*$", "funding = { zvw = 1.0 }"),
+                         (r'^new_cases = \{ dist = "pert", min = 0\.0, mode = 0\.0, max = 0\.02\b.*$', "new_cases = 0.0"),
+                         (r'^existing_cases = \{ dist = "pert", min = 0\.0, mode = 0\.0, max = 0\.02\b.*$',
                           "existing_cases = 0.0")):
-            assert old in text
-            text = text.replace(old, new)
+            text, n = re.subn(old, new, text, flags=re.M)
+            assert n == 1, old
         path = tmp_path / "zvw.toml"
         path.write_text(text, encoding="utf-8")
         assert main(["run", str(path), "--draws", "1500", "--out", str(tmp_path / "a"), "--json"]) == 0
