@@ -119,6 +119,16 @@ class TestValueForms:
         sc = Study.from_toml(forward_path).scenario("geen-escalatie").parameters
         rate = sc["effects.escalation.rate.families"]
         assert rate.origin == "scenario" and rate.source.startswith("scenario: Geen voorkomen escalatie")
+        assert sc["effects.escalation.duration_years"].origin == "study"  # not set by the scenario
+
+    def test_nested_scenario_override_marks_only_its_leaves(self, forward_path):
+        raw = tomllib.loads(forward_path.read_text(encoding="utf-8"))
+        raw["scenarios"] = [{"name": "half", "title": "Half", "set": {"effects": {"escalation": {"rate": {
+            "families": {"value": 0.005, "source": "Wijkscan 2020"}}}}}}]
+        p = Study.from_dict(raw).scenario("half").parameters
+        assert (p["effects.escalation.rate.families"].origin, p["effects.escalation.rate.families"].source) == (
+            "scenario", "Wijkscan 2020")
+        assert p["effects.escalation.rate.elderly"].origin == "study"
 
     @pytest.mark.parametrize("bad", [{"value": 1, "source": 3}, {"dist": "uniform", "min": 0, "max": 1, "note": []}])
     def test_source_must_be_text(self, forward_path, bad):

@@ -78,18 +78,18 @@ def test_validate_loads_only_the_schema_path(forward_path):
 def test_validate_truncated_normal_needs_no_scipy(tmp_path, forward_path):
     # The truncation-mass check and the default base take no scipy; a base outside the support still fails.
     text = forward_path.read_text(encoding="utf-8")
-    old = '{ dist = "lognormal", median = 1.0, sigma = 0.2 }'
+    old = '{ dist = "lognormal", median = 1.0, sigma = 0.2'  # the rest of the table (its source) stays
     assert old in text
     ok = tmp_path / "ok.toml"
-    ok.write_text(text.replace(old, '{ dist = "normal", mean = 1.0, sd = 0.2, min = 0.5 }', 1), encoding="utf-8")
+    ok.write_text(text.replace(old, '{ dist = "normal", mean = 1.0, sd = 0.2, min = 0.5', 1), encoding="utf-8")
     code, loaded, out = probe("validate", str(ok))
     assert code == 0 and ": ok" in out and "scipy" not in loaded
     empty = tmp_path / "empty.toml"
-    empty.write_text(text.replace(old, '{ dist = "normal", mean = 1.0, sd = 0.01, min = 2 }', 1), encoding="utf-8")
+    empty.write_text(text.replace(old, '{ dist = "normal", mean = 1.0, sd = 0.01, min = 2', 1), encoding="utf-8")
     code, _, _ = probe("validate", str(empty))
     assert code == 2
     base = tmp_path / "base.toml"
-    base.write_text(text.replace(old, '{ dist = "lognormal", median = 1.0, sigma = 0.2, max = 2, base = 3 }', 1),
+    base.write_text(text.replace(old, '{ dist = "lognormal", median = 1.0, sigma = 0.2, max = 2, base = 3', 1),
                     encoding="utf-8")
     code, _, _ = probe("validate", str(base))
     assert code == 2

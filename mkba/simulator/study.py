@@ -432,7 +432,7 @@ class Study:
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, self.source)) from None
         study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name,
-                      provenance=_scenario_provenance(raw, found[0].set, found[0].title or name))
+                      provenance=_scenario_provenance(raw, flatten_overrides(found[0].set), found[0].title or name))
         problems = study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
