@@ -162,23 +162,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _default_max_draws() -> int:
+    from .simulator.convergence import DEFAULT_MAX_DRAWS
+
+    return DEFAULT_MAX_DRAWS
+
+
+def _check_size(study: Study, draws: int, store: str, out: str, flag: str) -> None:
+    """Refuse up front what memory or disk cannot hold, with the estimate (not a MemoryError later)."""
+    from .simulator.results import FULL_LIMIT
+    from .simulator.sizes import SizeError, check_run_size, per_draw_bytes
+
+    mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
+    try:
+        # memory: the stored draws; disk: results.nc holds about the same bytes
+        hint = "use fewer draws" + (", --store lean" if mode == "full" else "") + ", or mkba batch, which keeps " \
+            "its tasks on disk"
+        check_run_size(draws, per_draw_bytes(study, mode), out=out, hint=hint)
+    except SizeError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
+              args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
+    """Simulate and write results.nc, summary.csv and the report into ``folder`` (a staging folder)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .outputs.summary import summarise, to_csv_text
     from .simulator.results import atomic_write, simulate, write_netcdf
 
-    if args.max_draws is not None and args.precision is None:
-        raise UsageError("--max-draws needs --precision")
-    study = _load(args.study).scenario(args.scenario)
-    draws = None if args.precision is not None else args.draws or study.spec.simulation.draws
-    if draws is not None:
-        from .simulator.engine import check_design_size
-
-        try:
-            check_design_size(args.sampler or study.spec.simulation.sampler, draws)
-        except ValueError as exc:
-            raise UsageError(f"--draws: {exc}") from None
     bar, update = _progress(draws, not args.json)
     conv = None
     try:
@@ -197,21 +209,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
-    out = Path(args.out) / name
+    ds.attrs["run_id"] = run_id
     # Writing results.nc is mostly I/O outside the GIL: overlap it with the summary statistics.
     with ThreadPoolExecutor(1) as pool:
-        written = pool.submit(write_netcdf, ds, out / "results.nc")
+        written = pool.submit(write_netcdf, ds, folder / "results.nc")
         result = summarise(ds)
         written.result()
+    result["run_id"] = run_id
     if conv is not None:
         result["convergence"] = conv.to_dict()
-    atomic_write(out / "summary.csv", lambda p: p.write_text(to_csv_text(result), encoding="utf-8"))
-    result["outputs"] = {"dir": str(out), "results": str(out / "results.nc"), "summary": str(out / "summary.csv")}
+    atomic_write(folder / "summary.csv", lambda p: p.write_text(to_csv_text(result), encoding="utf-8"))
+    result["outputs"] = {"dir": str(folder), "results": str(folder / "results.nc"),
+                         "summary": str(folder / "summary.csv")}
     if not args.no_report:
         from .outputs.report import write_report
 
-        result["outputs"].update(write_report(ds, out, lang=args.lang, study=study))
+        result["outputs"].update(write_report(ds, folder, lang=args.lang, study=study))
+    return result, conv
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.max_draws is not None and args.precision is None:
+        raise UsageError("--max-draws needs --precision")
+    study = _load(args.study).scenario(args.scenario)
+    draws = None if args.precision is not None else args.draws or study.spec.simulation.draws
+    if draws is not None:
+        from .simulator.engine import check_design_size
+
+        try:
+            check_design_size(args.sampler or study.spec.simulation.sampler, draws)
+        except ValueError as exc:
+            raise UsageError(f"--draws: {exc}") from None
+    _check_size(study, draws or args.max_draws or _default_max_draws(), args.store, args.out,
+                "--draws" if draws else "--max-draws")
+    name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
+    from .outputs.folder import FolderBusy, output_folder
+
+    try:
+        with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
+            result, conv = _run_into(stage.path, stage.run_id, study, draws, args)
+    except FolderBusy as exc:
+        raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
+                         "or choose another --out") from None
+    out = stage.final
+    result["outputs"] = {k: v.replace(str(stage.path), str(out)) if isinstance(v, str) else v
+                         for k, v in result["outputs"].items()}
     if args.json:
         from .outputs.summary import json_ready
 
@@ -242,12 +284,16 @@ def cmd_report(args: argparse.Namespace) -> int:
                 "invalid": "is no longer a valid study", "missing": "was not found"}[lookup.status]
         print(f"note: the study file {lookup.path} {what}; the report is made from the results alone, without "
               "the tornado and the scenario comparison (give the original file with --study FILE)", file=sys.stderr)
+    from .outputs.folder import FolderBusy, staged_files
+
     out = Path(args.out) if args.out else Path(args.results).parent
-    try:
-        written = write_report(ds, out, lang=args.lang, study=lookup.study, find_study=False,
-                               study_status=lookup.status, sensitivity_dir=Path(args.results).parent)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
+    try:  # all or nothing: the report's files move into `out` only once every one is written
+        with staged_files(out, "report") as tmp:
+            written = write_report(ds, tmp, lang=args.lang, study=lookup.study, find_study=False,
+                                   study_status=lookup.status, sensitivity_dir=Path(args.results).parent)
+    except FolderBusy as exc:
+        raise UsageError(f"{out}: {exc} is writing a report into this folder; wait for it to finish") from None
+    written = {k: v.replace(str(tmp), str(out)) for k, v in written.items()}
     print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "excel", "charts")))
     return 0
 
@@ -505,7 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", choices=("auto", "full", "lean"), default="auto",
                    help="full keeps npv per draw × line × actor and the inputs; lean keeps per-draw lines "
                         "and totals only (auto: full up to 200,000 draws)")
-    p.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    p.add_argument("--out", default="outputs",
+                   help="output folder (default: outputs/); writes DIR/<study>[--<scenario>]/, or <name>-2, -3, … "
+                        "when that folder exists")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace DIR/<study>[--<scenario>]/ if it exists (in one swap at the end)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--no-report", action="store_true",
                    help="skip report.md, report.html, summary.xlsx and the charts")

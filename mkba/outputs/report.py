@@ -166,6 +166,13 @@ def open_results(path: str | Path) -> xr.Dataset:
     missing = [v for v in REQUIRED if v not in ds]
     if missing or "draw" not in ds.dims:
         raise ReportInputError(f"{path}: not an mkba results file (missing {', '.join(missing) or 'draw'})")
+    expected = ds.attrs.get("data_sha256")
+    if expected is not None:
+        from ..simulator.results import data_checksum
+
+        if str(expected) != data_checksum(ds):
+            raise ReportInputError(f"{path}: the data do not match the checksum written with them (the file was "
+                                   "changed or damaged after mkba wrote it); run mkba run again")
     return ds
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -21,7 +22,7 @@ from .engine import BLOCK, RunResult, Sampler, run
 from .model import MkbaModel
 from .study import Study
 
-__all__ = ["simulate", "base_case", "net", "stored_model", "reducer", "write_netcdf", "atomic_write", "TOTALS", "EXTRA_TOTALS",
+__all__ = ["simulate", "base_case", "net", "stored_model", "reducer", "write_netcdf", "data_checksum", "atomic_write", "TOTALS", "EXTRA_TOTALS",
            "FULL_LIMIT", "Store", "ACTOR_TOTALS"]
 
 TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
@@ -209,10 +210,53 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def write_netcdf(ds: xr.Dataset, path: Path, *, compress: bool = False) -> None:
-    """NetCDF4 (h5netcdf). Uncompressed by default: gzip costs ~5 s per million draws, several times
-    the simulation itself; ``compress=True`` trades that time for a ~3× smaller file."""
+IN_MEMORY_LIMIT = 1 << 30  # NetCDF files up to 1 GiB are built in memory, then written by plain file I/O
+
+
+def data_checksum(ds: xr.Dataset) -> str:
+    """SHA-256 over every variable and coordinate (name, dtype, shape, bytes; not the attrs); stored
+    as ``attrs["data_sha256"]`` by :func:`write_netcdf` and verified by ``mkba report``. Per-variable
+    digests, so a writer that streams blocks can compute it incrementally."""
+    h = hashlib.sha256()
+    for name in sorted(map(str, ds.variables)):
+        v = ds.variables[name]
+        a = np.ascontiguousarray(v.values)
+        if a.dtype.kind in "OUS":  # strings (coordinates): their text
+            blob = "\x1f".join(map(str, a.ravel())).encode("utf-8")
+        else:
+            blob = a.tobytes()
+        h.update(f"{name}|{a.dtype.str if a.dtype.kind not in 'OUS' else 'str'}|{a.shape}|".encode())
+        h.update(hashlib.sha256(blob).digest())
+    return h.hexdigest()
+
+
+def write_netcdf(ds: xr.Dataset, path: Path, *, compress: bool = False, checksum: bool = True) -> None:
+    """NetCDF4 (h5netcdf), with ``attrs["data_sha256"]`` (see :func:`data_checksum`). Uncompressed by
+    default: gzip costs ~5 s per million draws, several times the simulation itself; ``compress=True``
+    trades that time for a ~3× smaller file.
+
+    The file is built in memory (up to 1 GiB) and written with plain file I/O, so a full disk or a
+    read-only folder is an ordinary OSError naming the file (libhdf5 can crash on a failed write);
+    larger files are written directly after a free-space check."""
+    from ..outputs.folder import free_space_check
+
     enc = {}
     if compress:
         enc = {v: {"compression": "gzip", "compression_opts": 1} for v in ds.data_vars if "draw" in ds[v].dims}
-    atomic_write(Path(path), lambda p: ds.to_netcdf(p, engine="h5netcdf", encoding=enc))
+    if checksum:
+        ds = ds.copy(deep=False)
+        ds.attrs["data_sha256"] = data_checksum(ds)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if ds.nbytes <= IN_MEMORY_LIMIT:
+        data = ds.to_netcdf(engine="h5netcdf", encoding=enc)
+        free_space_check(path.parent, len(data), str(path))
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                f.write(data)
+
+        atomic_write(path, write)
+        return
+    free_space_check(path.parent, int(ds.nbytes * 1.02), str(path))
+    atomic_write(path, lambda p: ds.to_netcdf(p, engine="h5netcdf", encoding=enc))
