@@ -42,8 +42,9 @@ def saldo(x: Mapping[str, Array], o: Any) -> Array:
         return np.clip(np.minimum(s + duration[:, None], years + 1) - np.maximum(s, years), 0.0, 1.0)
 
     t = {k: np.asarray(v, dtype=float) for k, v in o.timing.items()}
-    price = lambda mix: sum(part * x[f"prices.trajectory.{k}"] for k, part in mix.items())  # noqa: E731
-    fund = sum(o.funding.values())
+    # shares (mixes, actor splits) are inputs of the study (fixed or Dirichlet); the options name their keys
+    price = lambda path, keys: sum(x[f"{path}.mix.{k}"] * x[f"prices.trajectory.{k}"] for k in keys)  # noqa: E731
+    fund = sum(x[f"costs.funding.{a}"] for a in o.funding)
 
     nh = x["reach.n_households"]
     share = {(ty, sv): x[f"reach.share_type.{ty}"] * x[f"reach.share_severity.{ty}.{sv}"]
@@ -63,18 +64,19 @@ def saldo(x: Mapping[str, Array], o: Any) -> Array:
         costs = costs + additional * fund * disc(t["additional"])
     costs = costs + friction * fund * disc(t["friction"])
     costs = costs + (n_new * x["costs.extra_care.new_cases"] + n_old * x["costs.extra_care.existing_cases"]) \
-        * price(o.mix_extra_care) * disc(t["extra_care"])
+        * price("costs.extra_care", o.mix_extra_care) * disc(t["extra_care"])
 
     # benefits
     b = null * fund * disc(t["new_for_old"])
     b = b + (n_new * x["effects.substitution.new_cases"] + n_old * x["effects.substitution.existing_cases"]) \
-        * price(o.mix_substitution) * disc(t["substitution"])
+        * price("effects.substitution", o.mix_substitution) * disc(t["substitution"])
     if o.tailored_mode == "quantity":
         b = b + (n_new * x["effects.tailored.new_cases"] + n_old * x["effects.tailored.existing_cases"]) \
-            * price(o.mix_tailored) * disc(t["tailored"])
+            * price("effects.tailored", o.mix_tailored) * disc(t["tailored"])
     else:
         b = b + x["effects.tailored.eligible_trajectories"] * x["effects.tailored.cost_reduction"] \
-            * x["prices.average_trajectory"] * sum(o.mix_tailored.values()) * disc(t["tailored"])
+            * x["prices.average_trajectory"] * sum(x[f"effects.tailored.mix.{k}"] for k in o.mix_tailored) \
+            * disc(t["tailored"])
     mv = {ty: nh * (share[ty, "mv_zr"] + share[ty, "mv_nzr"]) for ty in HOUSEHOLD_TYPES}
     to_work = sum(mv[ty] * x[f"reach.share_no_work_mv.{ty}"] for ty in HOUSEHOLD_TYPES) * x["effects.work.p_to_work"]
     b = b + to_work * (x["prices.assistance_saving"] + x["prices.income_gain"]) \
@@ -84,7 +86,7 @@ def saldo(x: Mapping[str, Array], o: Any) -> Array:
     b = b - x["effects.consults.change"] * x["effects.consults.base_volume"] * x["prices.first_line_consult"] \
         * disc(t["consults"])
     b = b - x["effects.referrals.change"] * x["effects.referrals.base_volume"] * x["prices.second_line_referral"] \
-        * sum(o.referral_actors.values()) * disc(t["referrals"])
+        * sum(x[f"effects.referrals.actors.{a}"] for a in o.referral_actors) * disc(t["referrals"])
     # prevented escalation: per type, households escalating × Σ_severity share × profile step (all domains)
     delta = np.diff(o.profile(), axis=1).sum(axis=2)  # (type, step)
     esc = sum(nh * x[f"effects.escalation.rate.{ty}"]

@@ -13,10 +13,12 @@ from .core import (
     Triangular,
     Uniform,
 )
+from .composition import Composition, composition_from_spec
 from .parse import from_spec, to_spec
 
 __all__ = [
     "Beta",
+    "Composition",
     "Discrete",
     "Distribution",
     "DistributionError",
@@ -27,6 +29,7 @@ __all__ = [
     "Pert",
     "Triangular",
     "Uniform",
+    "composition_from_spec",
     "from_spec",
     "to_spec",
 ]

@@ -172,6 +172,8 @@ def from_spec(spec: Any) -> Distribution:
                                     "needs dist = \"...\")")
         return Fixed(_num(body, "value"))
     if "dist" not in body:
+        if "value" in body and body.keys() == {"value"}:  # { value = 420, source = "…" }: a documented number
+            return Fixed(_num(body, "value"))
         if {"p5", "p95"} <= body.keys():
             unknown = body.keys() - {"p5", "p95", "family", "base"}
             if unknown:

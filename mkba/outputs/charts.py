@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from ..simulator.domain import ACTOR_LABELS, ITEM_LABELS, ITEMS
+from ..simulator.domain import ACTOR_LABELS
 from .formatting import Lang, format_number, format_probability
+from .lines import line_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -239,13 +240,14 @@ def plot_costs_benefits(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = 
         bottoms = [0.0, 0.0]
         handles = []
         k = 0
-        for item in ITEMS:
+        labels = line_labels(ds)
+        for item in ds["item"].values.tolist():
             m = means.get(item, 0.0)
             if abs(m) < 1e-9:
                 continue
             x = 0 if kinds[item] == "cost" else 1
             bar = ax.bar(x, m, bottom=bottoms[x], width=0.55, color=FILLS[k % 4], hatch=HATCHES[k % len(HATCHES)],
-                         edgecolor=INK, linewidth=0.5, label=_label(ITEM_LABELS, item, lang))
+                         edgecolor=INK, linewidth=0.5, label=_label(labels, item, lang))
             handles.append(bar)
             bottoms[x] += m
             k += 1

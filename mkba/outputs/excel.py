@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..simulator.domain import ACTOR_LABELS, ITEM_LABELS, ITEMS
+from ..simulator.domain import ACTOR_LABELS
 from ..simulator.results import atomic_write
 from .formatting import Lang, format_source
+from .lines import line_labels
 from .summary import RATIOS, summarise, summary_rows
 
 __all__ = ["write_excel", "SHEETS", "DRAWS_LIMIT"]
@@ -202,8 +203,9 @@ def write_excel(
     wb.remove(wb.active)
 
     rows = []
+    labels = line_labels(ds)
     for r in summary_rows(res):
-        label = _label(ITEM_LABELS, r["name"], lang) if r["name"] in ITEMS else _label(_TOTAL_LABELS, r["name"], lang)
+        label = _label(_TOTAL_LABELS if r["kind"] in ("total", "ratio") else labels, r["name"], lang)
         rows.append([r["name"], label, r["kind"], r["base"], r["mean"], r["p5"], r["p50"], r["p95"]])
     ws = _sheet(wb, names["summary"], [h["name"], h["label"], h["kind"], h["base"], h["mean"], h["p5"], h["p50"],
                                        h["p95"]], rows, [None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY],

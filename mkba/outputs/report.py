@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
-from ..simulator.domain import ACTOR_LABELS, COST_ITEMS, ITEM_LABELS, ITEMS
+from ..simulator.domain import ACTOR_LABELS
 from ..simulator.results import atomic_write
 from .formatting import (
     Lang,
@@ -36,6 +36,7 @@ from .formatting import (
     format_ratio_range,
     format_source,
 )
+from .lines import line_labels, line_order
 from .summary import RATIOS, summarise
 
 if TYPE_CHECKING:
@@ -514,16 +515,17 @@ def build_report(
     rep.h(t["results"])
     header = [t["line"], t["base"], t["median"], t["range"], t["p_gt"]]
     rows = []
-    for name in (*COST_ITEMS, *(i for i in ITEMS if i not in COST_ITEMS), "costs", "benefits", "saldo", *RATIOS):
+    items, labels = line_order(ds), line_labels(ds)
+    for name in (*items, "costs", "benefits", "saldo", *RATIOS):
         s = summ[name]
         if name in RATIOS:
             rows.append([t[name], format_ratio(base[name], lang=lang), format_ratio(s["p50"], lang=lang),
                          format_ratio_range(s["p5"], s["p95"], lang=lang),
                          format_probability(prob[f"{name}_gt_1"], lang=lang)])
             continue
-        if name in ITEMS and base[name] == 0 and s["p5"] == 0 and s["p95"] == 0:
+        if name in items and base[name] == 0 and s["p5"] == 0 and s["p95"] == 0:
             continue  # a line this study does not use
-        label = _label(ITEM_LABELS, name, lang) if name in ITEMS else t[name]
+        label = _label(labels, name, lang) if name in items else t[name]
         last = f"P(> 0) = {format_probability(prob['saldo_gt_0'], lang=lang)}" if name == "saldo" else ""
         rows.append([label, format_money(base[name], lang=lang), format_money(s["p50"], lang=lang),
                      format_money_range(s["p5"], s["p95"], lang=lang), last])

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..simulator.domain import COST_ITEMS, ITEM_KIND, ITEMS, MUNICIPAL_ACTORS
+from ..simulator.domain import MUNICIPAL_ACTORS
+from .lines import line_kinds, line_order
 
 __all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
            "budget", "sources", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
@@ -136,8 +137,9 @@ def summarise(ds: xr.Dataset) -> dict[str, Any]:
     """The JSON-ready summary of a run (the structure ``mkba run --json`` prints)."""
     line = ds["line"].values
     base_line = ds["base_npv"].sum("actor").values
-    base: dict[str, float] = {item: float(base_line[i]) for i, item in enumerate(ITEMS)}
-    summary: dict[str, dict[str, float]] = {item: _stats(line[:, i]) for i, item in enumerate(ITEMS)}
+    items = ds["item"].values.tolist()
+    base: dict[str, float] = {item: float(base_line[i]) for i, item in enumerate(items)}
+    summary: dict[str, dict[str, float]] = {item: _stats(line[:, i]) for i, item in enumerate(items)}
     for name in (*TOTAL_NAMES, *RATIOS):
         base[name] = float(ds[f"base_{name}"])
         summary[name] = _stats(ds[name].values)
@@ -154,6 +156,7 @@ def summarise(ds: xr.Dataset) -> dict[str, Any]:
         "undefined": {r: undefined_share(ds[r].values) for r in RATIOS},
         **(budget(ds) if "actor_costs" in ds or "npv" in ds else {}),
         "sources": sources(ds),
+        "lines": {"order": line_order(ds), "kind": line_kinds(ds)},
     }
 
 
@@ -167,9 +170,10 @@ def sources(ds: xr.Dataset) -> dict[str, str]:
 def summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows (name, kind, base, mean, p5, p50, p95) in report order: costs, benefits, totals, ratios."""
     rows = []
-    order = [*COST_ITEMS, *(i for i in ITEMS if i not in COST_ITEMS), *TOTAL_NAMES, *RATIOS]
+    lines = result["lines"]
+    order = [*lines["order"], *TOTAL_NAMES, *RATIOS]
     for name in order:
-        kind = ITEM_KIND.get(name, "ratio" if name in RATIOS else "total")
+        kind = lines["kind"].get(name, "ratio" if name in RATIOS else "total")
         rows.append({"name": name, "kind": kind, "base": result["base"][name], **result["summary"][name]})
     return rows
 

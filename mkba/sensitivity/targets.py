@@ -6,8 +6,10 @@ A target is a name resolved against a model's outputs (any vectorised ``f(inputs
   ``bc_financial``, ``bc_municipal`` of the MKBA model, or ``y`` of a textbook function;
 - a line of the MKBA model (an item of :data:`mkba.simulator.domain.ITEMS`, e.g. ``escalation``):
   its NPV summed over actors, ``npv[:, item, :].sum(actor)``;
+- an own line of a study (``[[lines]]``): the model outputs it under its name, so it is an output key;
 - an actor, written ``actor:<name>`` (e.g. ``actor:jeugd``): that actor's net result, its benefits
-  minus its costs, from ``npv`` (cost lines are stored as positive amounts).
+  minus its costs, from ``actor_benefits`` − ``actor_costs`` (or else from ``npv``; cost lines are stored
+  as positive amounts).
 
 Ratios (names starting with ``bc_``) switch at 1, everything else at 0.
 """
@@ -40,11 +42,18 @@ def threshold(target: str) -> float:
 def available_targets(outputs: Mapping[str, NDArray]) -> list[str]:
     """Every target name that :func:`extract` accepts for these model outputs."""
     names = [k for k, v in outputs.items() if np.ndim(v) == 1]
-    npv = outputs.get("npv")
-    if npv is not None and np.ndim(npv) == 3 and np.shape(npv)[1:] == (len(ITEMS), len(ACTORS)):
+    if _has_npv(outputs):
         names += [i for i in ITEMS if i not in names]
+    if _has_npv(outputs) or "actor_costs" in outputs:
         names += [ACTOR_PREFIX + a for a in ACTORS]
     return names
+
+
+def _has_npv(outputs: Mapping[str, NDArray]) -> bool:
+    # built-in lines come first in every study's item order; own lines follow them
+    npv = outputs.get("npv")
+    return npv is not None and np.ndim(npv) == 3 and np.shape(npv)[1] >= len(ITEMS) and \
+        np.shape(npv)[2] == len(ACTORS)
 
 
 def extract(outputs: Mapping[str, NDArray], target: str) -> NDArray[np.float64]:
@@ -59,10 +68,14 @@ def extract(outputs: Mapping[str, NDArray], target: str) -> NDArray[np.float64]:
     if v is not None and np.ndim(v) == 1:
         return np.asarray(v, dtype=float)
     npv = outputs.get("npv")
-    has_npv = npv is not None and np.ndim(npv) == 3 and np.shape(npv)[1:] == (len(ITEMS), len(ACTORS))
+    has_npv = _has_npv(outputs)
     if has_npv and target in ITEMS:
         return np.asarray(npv[:, ITEMS.index(target), :].sum(axis=1), dtype=float)
-    if has_npv and target.startswith(ACTOR_PREFIX) and target[len(ACTOR_PREFIX):] in ACTORS:
-        a = np.asarray(npv[:, :, ACTORS.index(target[len(ACTOR_PREFIX):])], dtype=float)
-        return a[:, ~_COST].sum(axis=1) - a[:, _COST].sum(axis=1)
+    if target.startswith(ACTOR_PREFIX) and target[len(ACTOR_PREFIX):] in ACTORS:
+        j = ACTORS.index(target[len(ACTOR_PREFIX):])
+        if "actor_costs" in outputs and "actor_benefits" in outputs:
+            return np.asarray(outputs["actor_benefits"][:, j] - outputs["actor_costs"][:, j], dtype=float)
+        if has_npv and np.shape(npv)[1] == len(ITEMS):
+            a = np.asarray(npv[:, :, j], dtype=float)
+            return a[:, ~_COST].sum(axis=1) - a[:, _COST].sum(axis=1)
     raise ValueError(f"unknown target {target!r}; choose one of: {', '.join(available_targets(outputs))}")

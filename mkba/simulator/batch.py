@@ -344,6 +344,12 @@ class Batch:
                 problems.extend(exc.problems)  # located in the study file itself
                 continue
             label = ref.name or study.name
+            if study.spec.lines or study.spec.plan is not None:
+                # the combined Dataset has one item axis and no plan years for every study
+                problems.append(Problem(source, f"studies[{i}]", f"study {label!r} has own [[lines]] or a [plan]; "
+                                        "a batch combines only studies with the built-in lines: run it with "
+                                        "`mkba run`"))
+                continue
             if label in [s for s, _ in studies]:
                 problems.append(Problem(source, f"studies[{i}]", f"study {label!r} is listed twice; "
                                         "give one of them another `name = ...`"))

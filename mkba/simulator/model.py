@@ -28,7 +28,7 @@ from .domain import (
     profile_array,
 )
 
-__all__ = ["ModelOptions", "MkbaModel", "block_weights", "DEFAULT_TIMING"]
+__all__ = ["ModelOptions", "MkbaModel", "OwnLineSpec", "PlanSpec", "block_weights", "DEFAULT_TIMING", "TEAM_LINES"]
 
 Array = NDArray[np.float64]
 NY = len(YEARS)
@@ -52,25 +52,84 @@ DEFAULT_TIMING: dict[str, tuple[float, ...]] = {
 
 
 @dataclass(frozen=True)
-class ModelOptions:
-    """Structural choices of a study (not sampled): mixes, actor splits, timing, switches."""
+class OwnLineSpec:
+    """A study's own line: amount = Π factors (inputs by path), timing fixed or start/duration inputs."""
 
-    mix_extra_care: Mapping[str, float] = field(default_factory=lambda: {"youth_parenting": 0.5, "individual_guidance": 0.5})
-    mix_substitution: Mapping[str, float] = field(default_factory=lambda: {"social_work": 1.0})
-    mix_tailored: Mapping[str, float] = field(default_factory=lambda: {"social_work": 1.0})
+    name: str
+    kind: Literal["cost", "financial", "immaterial"]
+    factors: tuple[str, ...]
+    actors: tuple[str, ...]
+    timing: tuple[float, ...] | None = None  # None: block from inputs lines.<name>.start_year/duration_years
+    title: str = ""
+    title_en: str = ""
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """A multi-year plan: one cohort per plan year, scaled by the team (fte or cost) and the ramp-up."""
+
+    years: tuple[int, ...]
+    team_fte: tuple[float, ...] | None = None
+    team_cost: tuple[float, ...] | None = None
+    ramp_up: tuple[float, ...] = (1.0,)
+    investments: tuple[float, ...] | None = None
+    investment_actors: tuple[str, ...] = ("municipality_other",)
+
+    @property
+    def horizon(self) -> int:
+        """Calendar years with cash flows: the plan years plus the last cohort's years 1..9."""
+        return len(self.years) + NY - 1
+
+
+# Lines that follow the team's size in a plan year; every other line follows the ramp-up of the effects.
+TEAM_LINES = frozenset({"null_situation", "additional", "friction", "new_for_old"})
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Structural choices of a study (not sampled): which shares exist, which form each quantity takes,
+    timing, switches, own lines and the plan. Share values are inputs (fixed or Dirichlet)."""
+
+    mix_extra_care: tuple[str, ...] = ("youth_parenting", "individual_guidance")
+    mix_substitution: tuple[str, ...] = ("social_work",)
+    mix_tailored: tuple[str, ...] = ("social_work",)
     tailored_mode: Literal["quantity", "price"] = "quantity"
-    funding: Mapping[str, float] = field(default_factory=lambda: {"welzijn": 1.0})
+    tailored_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # price mode: (group, actors)
+    funding: tuple[str, ...] = ("welzijn",)
+    team_roles: tuple[str, ...] = ()  # () = team_fte × cost_per_fte
     additional_is_friction: bool = False
-    referral_actors: Mapping[str, float] = field(default_factory=lambda: {"zvw": 1.0})
+    referral_actors: tuple[str, ...] = ("zvw",)
     children_actor: str = "households"
     nuisance_actor: str = "households"
     care_profile: tuple = field(default_factory=lambda: tuple(map(tuple, profile_array(WEST_BETUWE_PROFILE).reshape(-1, 6))))
     timing: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: dict(DEFAULT_TIMING))
     discount_combination: Literal["additive", "multiplicative"] = "additive"
     children_rediscount: bool = True
+    counts: frozenset[str] = frozenset()  # blocks whose quantity is an absolute count, not a share
+    priced: frozenset[str] = frozenset()  # trajectory blocks priced at one average price
+    own_lines: tuple[OwnLineSpec, ...] = ()
+    plan: PlanSpec | None = None
 
     def profile(self) -> Array:
         return np.asarray(self.care_profile, dtype=float).reshape(len(HOUSEHOLD_TYPES), len(SEVERITIES), 6)
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """The lines of this study: the built-in ones, the plan's investments, then the own lines."""
+        extra = ("investment",) if self.plan is not None and self.plan.investments else ()
+        return ITEMS + extra + tuple(line.name for line in self.own_lines)
+
+    @property
+    def item_kind(self) -> dict[str, str]:
+        return {**ITEM_KIND, "investment": "cost", **{line.name: line.kind for line in self.own_lines}}
+
+    @property
+    def item_labels(self) -> dict[str, tuple[str, str]]:
+        """(nl, en) titles of the lines beyond the built-in ones."""
+        out = {"investment": ("Extra investeringen (plan)", "Extra investments (plan)")}
+        out.update({line.name: (line.title or line.name, line.title_en or line.title or line.name)
+                    for line in self.own_lines})
+        return out
 
 
 def _scalar(a: Array) -> float | None:
@@ -85,6 +144,11 @@ def _value(a: Array) -> Array | float:
     """A fixed input as a plain number (cheap arithmetic), a varying one as it is."""
     v = _scalar(a)
     return a if v is None else v
+
+
+def _scalar_or_any(v: Array | float) -> bool:
+    """True unless ``v`` is the number 0 (an array is taken as non-zero; its zeros give NaN shares)."""
+    return not (np.isscalar(v) and v == 0.0)
 
 
 def block_weights(start: Array, duration: Array) -> Array:
@@ -102,15 +166,9 @@ def block_weights(start: Array, duration: Array) -> Array:
 
 
 _AIDX = {a: i for i, a in enumerate(ACTORS)}
-_IIDX = {it: i for i, it in enumerate(ITEMS)}
 _PROFILE_DOMAINS = ("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk")
 _MUNI = np.array([_AIDX[a] for a in MUNICIPAL_ACTORS])
 _MUNI_SET = frozenset(int(a) for a in _MUNI)
-_COST = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "cost"])
-_COST_SET = frozenset(int(i) for i in _COST)
-_BENEFIT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] != "cost"])
-_IMMAT = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "immaterial"])
-_FINANCIAL = np.array([i for i, it in enumerate(ITEMS) if ITEM_KIND[it] == "financial"])
 
 
 class MkbaModel:
@@ -118,8 +176,10 @@ class MkbaModel:
 
     Outputs per draw: ``npv`` (draw, item, actor), ``line`` (draw, item), ``cashflow`` (draw, item,
     year, undiscounted), ``costs``, ``benefits``, ``immaterial``, ``saldo``, ``bc_social``,
-    ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``, and per actor
-    ``actor_costs`` and ``actor_benefits`` (draw, actor).
+    ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``, per actor
+    ``actor_costs`` and ``actor_benefits`` (draw, actor), each own line by its name (draw,), and with a
+    ``[plan]`` the per-year flows ``plan_costs``/``plan_benefits`` (undiscounted and ``_discounted``,
+    draw × plan year × actor) and ``plan_municipal`` (draw × plan year, the municipal budget).
 
     Internally the draw axis is last (contiguous), so every operation is a fast row operation and every
     reduction over items or actors adds whole rows in a fixed order, so a draw's numbers never depend on
@@ -131,6 +191,18 @@ class MkbaModel:
         self.detail = detail  # False: skip the npv cube and cash flows (per-draw lines and totals only)
         self._profile_delta = np.diff(self.options.profile(), axis=1)  # (type, step, domain)
         self._timing = {k: np.asarray(v, dtype=float) for k, v in self.options.timing.items()}
+        for line in self.options.own_lines:
+            if line.timing is not None:
+                self._timing[line.name] = np.asarray(line.timing, dtype=float)
+        self.items = self.options.items
+        kind = self.options.item_kind
+        self.item_kind = {it: kind[it] for it in self.items}
+        self._iidx = {it: i for i, it in enumerate(self.items)}
+        self._cost = np.array([i for i, it in enumerate(self.items) if kind[it] == "cost"])
+        self._cost_set = frozenset(int(i) for i in self._cost)
+        self._benefit = np.array([i for i, it in enumerate(self.items) if kind[it] != "cost"])
+        self._immat = np.array([i for i, it in enumerate(self.items) if kind[it] == "immaterial"])
+        self._financial = np.array([i for i, it in enumerate(self.items) if kind[it] == "financial"])
 
     def __call__(self, x: Mapping[str, Array], /) -> dict[str, Array]:
         o = self.options
@@ -167,16 +239,32 @@ class MkbaModel:
                 return out
             return (w * (df[:, None] if df.ndim == 1 else df)).sum(axis=0)
 
+        plan = o.plan
+        acash: dict[tuple[int, int, int], Array] = {}  # with a plan: undiscounted flow per line, actor, year
+
         def put(item: str, per_actor: Mapping[str, Array], w: Array, *, discount: bool = True) -> None:
-            i = _IIDX[item]
+            i = self._iidx[item]
             d = discounted(w) if discount else 1.0
             for a, v in per_actor.items():
                 add(npv, (i, _AIDX[a]), v * d)
+            ys = np.flatnonzero(w) if w.ndim == 1 else range(NY)
+            if plan is not None:
+                for a, v in per_actor.items():
+                    for y in ys:
+                        key = (i, _AIDX[a], int(y))
+                        acash[key] = acash[key] + v * w[y] if key in acash else v * w[y]
             if not self.detail:
                 return
             total = sum(per_actor.values())
-            for y in (np.flatnonzero(w) if w.ndim == 1 else range(NY)):
+            for y in ys:
                 add(cash, (i, y), total * w[y])
+
+        def shares(prefix: str, keys: tuple[str, ...]) -> dict[str, Array | float]:
+            """A set of shares (fixed numbers or Dirichlet draws) read from the inputs."""
+            return {k: _value(x[f"{prefix}.{k}"]) for k in keys}
+
+        def split(amount: Array, prefix: str, keys: tuple[str, ...]) -> dict[str, Array]:
+            return {a: amount * sh for a, sh in shares(prefix, keys).items()}
 
         t = self._timing
 
@@ -191,69 +279,112 @@ class MkbaModel:
         n_existing = nh - n_new
         n_mv = [nh * (row[1] + row[2]) for row in hh_share]
 
-        # --- B. costs (§7.3.2) ---
-        team_cost = x["costs.team_fte"] * x["costs.cost_per_fte"] + x["costs.other_team_costs"]
+        # --- B. costs (§7.3.2): the team as fte × cost per fte, or as a sum over roles ---
+        if o.team_roles:
+            team_fte: Array | float = 0.0
+            team_cost = x["costs.other_team_costs"]
+            for role in o.team_roles:  # fixed order: bit-reproducible sums
+                fte = x[f"costs.team.{role}.fte"]
+                team_fte = team_fte + fte
+                team_cost = team_cost + fte * x[f"costs.team.{role}.cost_per_fte"]
+        else:
+            team_fte = x["costs.team_fte"]
+            team_cost = team_fte * x["costs.cost_per_fte"] + x["costs.other_team_costs"]
         additional = team_cost * x["costs.additional_share"]
         cost_null = team_cost - additional
         friction = x["costs.friction_share"] * team_cost + x["costs.one_off_costs"]
         if o.additional_is_friction:
             friction = friction + additional
         else:
-            put("additional", {a: additional * sh for a, sh in o.funding.items()}, t["additional"])
-        put("null_situation", {a: cost_null * sh for a, sh in o.funding.items()}, t["null_situation"])
-        put("friction", {a: friction * sh for a, sh in o.funding.items()}, t["friction"])
+            put("additional", split(additional, "costs.funding", o.funding), t["additional"])
+        put("null_situation", split(cost_null, "costs.funding", o.funding), t["null_situation"])
+        put("friction", split(friction, "costs.funding", o.funding), t["friction"])
 
-        # --- trajectories (§7.3.3): count × Σ_k mix_k price_k, split by the budget that pays type k ---
-        def by_actor(count: Array, mix: Mapping[str, float]) -> dict[str, Array]:
+        # --- trajectories (§7.3.3): count × Σ_k mix_k price_k (or × one average price), split by the budget
+        # that pays type k ---
+        def by_actor(count: Array, block: str, path: str, keys: tuple[str, ...]) -> dict[str, Array]:
             out: dict[str, Array] = {}
+            mix = shares(f"{path}.mix", keys)
+            if block in o.priced:
+                amount = count * x[f"{path}.price"]
+                for k, part in mix.items():
+                    a = TRAJECTORY_ACTOR[k]
+                    out[a] = out[a] + amount * part if a in out else amount * part
+                return out
             for k, part in mix.items():
                 a = TRAJECTORY_ACTOR[k]
                 v = count * (part * x[f"prices.trajectory.{k}"])
                 out[a] = out[a] + v if a in out else v
             return out
 
-        extra = n_new * x["costs.extra_care.new_cases"] + n_existing * x["costs.extra_care.existing_cases"]
-        put("extra_care", by_actor(extra, o.mix_extra_care), t["extra_care"])
-        subst = n_new * x["effects.substitution.new_cases"] + n_existing * x["effects.substitution.existing_cases"]
-        put("substitution", by_actor(subst, o.mix_substitution), t["substitution"])
+        def trajectories(block: str, path: str) -> Array:
+            if block in o.counts:
+                return x[f"{path}.trajectories"]
+            return n_new * x[f"{path}.new_cases"] + n_existing * x[f"{path}.existing_cases"]
+
+        extra = trajectories("extra_care", "costs.extra_care")
+        put("extra_care", by_actor(extra, "extra_care", "costs.extra_care", o.mix_extra_care), t["extra_care"])
+        subst = trajectories("substitution", "effects.substitution")
+        put("substitution", by_actor(subst, "substitution", "effects.substitution", o.mix_substitution),
+            t["substitution"])
         if o.tailored_mode == "quantity":
-            tail = n_new * x["effects.tailored.new_cases"] + n_existing * x["effects.tailored.existing_cases"]
-            put("tailored", by_actor(tail, o.mix_tailored), t["tailored"])
+            tail = trajectories("tailored", "effects.tailored")
+            put("tailored", by_actor(tail, "tailored", "effects.tailored", o.mix_tailored), t["tailored"])
+        elif o.tailored_groups:  # price mode by groups: Σ_g trajectories_g × reduction_g × price_g
+            per: dict[str, Array] = {}
+            for g, actors in o.tailored_groups:
+                gp = f"effects.tailored.groups.{g}"
+                saving = x[f"{gp}.trajectories"] * x[f"{gp}.cost_reduction"] * x[f"{gp}.price"]
+                for a, v in split(saving, f"{gp}.actors", actors).items():
+                    per[a] = per[a] + v if a in per else v
+            put("tailored", per, t["tailored"])
         else:  # price mode (West Betuwe): eligible trajectories × cost reduction × average cost
-            saving = (
-                x["effects.tailored.eligible_trajectories"]
-                * x["effects.tailored.cost_reduction"]
-                * x["prices.average_trajectory"]
-            )
-            split: dict[str, Array] = {}
-            for k, part in o.mix_tailored.items():
+            price = x["effects.tailored.price"] if "tailored" in o.priced else x["prices.average_trajectory"]
+            saving = x["effects.tailored.eligible_trajectories"] * x["effects.tailored.cost_reduction"] * price
+            per = {}
+            for k, part in shares("effects.tailored.mix", o.mix_tailored).items():
                 a = TRAJECTORY_ACTOR[k]
-                split[a] = split[a] + saving * part if a in split else saving * part
-            put("tailored", split, t["tailored"])
-        put("new_for_old", {a: cost_null * sh for a, sh in o.funding.items()}, t["new_for_old"])
+                per[a] = per[a] + saving * part if a in per else saving * part
+            put("tailored", per, t["tailored"])
+        put("new_for_old", split(cost_null, "costs.funding", o.funding), t["new_for_old"])
 
         # --- effectiveness (§7.3.4): work, debts, consults, referrals: one line, several timings ---
-        no_work = sum(n_mv[ti] * x[f"reach.share_no_work_mv.{ty}"] for ti, ty in enumerate(HOUSEHOLD_TYPES))
-        to_work = no_work * x["effects.work.p_to_work"]
+        if "work" in o.counts:
+            to_work = x["effects.work.persons"]
+        else:
+            no_work = sum(n_mv[ti] * x[f"reach.share_no_work_mv.{ty}"] for ti, ty in enumerate(HOUSEHOLD_TYPES))
+            to_work = no_work * x["effects.work.p_to_work"]
         w_work = block_weights(x["effects.work.start_year"], x["effects.work.benefit_years"])
-        debts = sum(n_mv[ti] * x[f"reach.share_debts_mv.{ty}"] for ti, ty in enumerate(HOUSEHOLD_TYPES))
-        stable = debts * x["effects.debt.p_stable"]
+        if "debt" in o.counts:
+            stable = x["effects.debt.households"]
+        else:
+            debts = sum(n_mv[ti] * x[f"reach.share_debts_mv.{ty}"] for ti, ty in enumerate(HOUSEHOLD_TYPES))
+            stable = debts * x["effects.debt.p_stable"]
         put("effectiveness", {"wi": to_work * x["prices.assistance_saving"],
                               "households": to_work * x["prices.income_gain"]}, w_work)
         put("effectiveness", {"wi": stable * x["prices.debt_saving"]}, t["debt"])
         consults = -x["effects.consults.change"] * x["effects.consults.base_volume"] * x["prices.first_line_consult"]
         put("effectiveness", {"zvw": consults}, t["consults"])
         ref = -x["effects.referrals.change"] * x["effects.referrals.base_volume"] * x["prices.second_line_referral"]
-        put("effectiveness", {a: ref * sh for a, sh in o.referral_actors.items()}, t["referrals"])
+        put("effectiveness", split(ref, "effects.referrals.actors", o.referral_actors), t["referrals"])
 
         # --- prevented escalation (§7.3.5): a one-class step up the profile, per type and class ---
-        # annual avoided cost per domain d: Σ_t n_households × rate_t × Σ_s share_ts × Δ_tsd
+        # rate form: annual avoided cost per domain d = Σ_t n_households × rate_t × Σ_s share_ts × Δ_tsd;
+        # count form: households_t × Σ_s w_ts Δ_tsd, with w_ts the type's severity mix over the classes that
+        # can still step up (ev, mv zr, mv nzr).
         delta = self._profile_delta  # (type, step, domain)
         esc = {d: np.zeros(n) for d in _PROFILE_DOMAINS}
         for ti, ty in enumerate(HOUSEHOLD_TYPES):
-            hh = nh * x[f"effects.escalation.rate.{ty}"]
+            if "escalation" in o.counts:
+                hh = x[f"effects.escalation.households.{ty}"]
+                sev = [_value(x[f"reach.share_severity.{ty}.{sv}"]) for sv in SEVERITIES[:-1]]
+                below_top = sev[0] + sev[1] + sev[2]
+                weights = [v / below_top for v in sev] if _scalar_or_any(below_top) else [0.0, 0.0, 0.0]
+            else:
+                hh = nh * x[f"effects.escalation.rate.{ty}"]
+                weights = hh_share[ti]
             for di, d in enumerate(_PROFILE_DOMAINS):
-                per_hh = sum(hh_share[ti][si] * delta[ti, si, di] for si in range(delta.shape[1]) if delta[ti, si, di])
+                per_hh = sum(weights[si] * delta[ti, si, di] for si in range(delta.shape[1]) if delta[ti, si, di])
                 if not np.isscalar(per_hh) or per_hh != 0.0:
                     esc[d] += hh * per_hh
         net = (
@@ -265,12 +396,15 @@ class MkbaModel:
         put("escalation", {d: v * net for d, v in esc.items()}, w_esc)
 
         # --- immaterial (§7.3.6) ---
-        youths = (
-            nh
-            * x["reach.share_type.families"]
-            * x["reach.avg_children_per_family"]
-            * x["effects.school.p_dropout_reduction"]
-        )
+        if "school" in o.counts:
+            youths = x["effects.school.youths"]
+        else:
+            youths = (
+                nh
+                * x["reach.share_type.families"]
+                * x["reach.avg_children_per_family"]
+                * x["effects.school.p_dropout_reduction"]
+            )
         # The €70,000 is already a lifetime NPV: rediscount = false counts it at face value.
         put("children", {o.children_actor: youths * x["prices.school_qualification"]}, t["children"],
             discount=o.children_rediscount)
@@ -279,28 +413,94 @@ class MkbaModel:
         put("nuisance", {o.nuisance_actor: x["effects.nuisance.households"] * x["prices.nuisance_per_household"]},
             w_esc)
 
+        # --- own lines: the product of the named inputs × timing × actor split (data, not expressions) ---
+        for line in o.own_lines:
+            amount = x[line.factors[0]]
+            for f in line.factors[1:]:
+                amount = amount * x[f]
+            w = t[line.name] if line.timing is not None else block_weights(
+                x[f"lines.{line.name}.start_year"], x[f"lines.{line.name}.duration_years"])
+            put(line.name, split(amount, f"lines.{line.name}.actors", line.actors), w)
+
+        out: dict[str, Array] = {}
+        if plan is not None:
+            self._apply_plan(plan, x, npv, acash, rate, team_fte, team_cost, out, n)
+
         # --- totals and ratios (§7.3.8): sums over actors in a fixed order, so bit-reproducible ---
-        line = np.zeros((len(ITEMS), n))
-        muni = np.zeros((len(ITEMS), n))
+        ni = len(self.items)
+        line = np.zeros((ni, n))
+        muni = np.zeros((ni, n))
         # per actor: costs and benefits (the budget view "who pays, who gains"), a few numbers per draw
         actor = np.zeros((2, len(ACTORS), n))
+        cost_set = self._cost_set
         for (i, a), v in sorted(npv.items()):  # fixed order: bit-reproducible sums
             line[i] += v
-            actor[0 if i in _COST_SET else 1, a] += v
+            actor[0 if i in cost_set else 1, a] += v
             if a in _MUNI_SET:
                 muni[i] += v
-        out = {"line": line.T, **_totals(line, muni), "actor_costs": actor[0].T, "actor_benefits": actor[1].T}
+        out.update({"line": line.T, **self._totals(line, muni), "actor_costs": actor[0].T,
+                    "actor_benefits": actor[1].T})
+        for it in o.own_lines:  # own lines are targets of their own (sensitivity, by name)
+            out[it.name] = line[self._iidx[it.name]]
         if self.detail:
-            cube = np.zeros((n, len(ITEMS), len(ACTORS)))
+            cube = np.zeros((n, ni, len(ACTORS)))
             for (i, a), v in npv.items():
                 cube[:, i, a] = v
-            flows = np.zeros((n, len(ITEMS), NY))
+            flows = np.zeros((n, ni, NY))
             for (i, y), v in cash.items():
                 flows[:, i, y] = v
             out["npv"], out["cashflow"] = cube, flows
         return out
 
+    def _apply_plan(self, plan: PlanSpec, x: Mapping[str, Array], npv: dict, acash: dict, rate: Array,
+                    team_fte: Array | float, team_cost: Array, out: dict[str, Array], n: int) -> None:
+        """A cohort per plan year p, scaled by s_p (team lines: the year's team relative to the study's team;
+        other lines: the ramp-up) and shifted p years: NPV cell × Σ_p s_p DF_p, cash flows per calendar year."""
+        P = len(plan.years)
+        if plan.team_fte is not None:
+            team = [f / team_fte for f in plan.team_fte]
+        elif plan.team_cost is not None:
+            team = [c / team_cost for c in plan.team_cost]
+        else:
+            team = [1.0] * P
+        ramp = [float(r) for r in plan.ramp_up]
+        r = _scalar(rate)
+        T = plan.horizon
+        df = [(1.0 + r) ** -y if r is not None else (1.0 + rate) ** -float(y) for y in range(T)]
+        team_pv = sum(team[p] * df[p] for p in range(P))
+        ramp_pv = sum(ramp[p] * df[p] for p in range(P))
+        team_items = {self._iidx[it] for it in TEAM_LINES}
+        for key in list(npv):
+            npv[key] = npv[key] * (team_pv if key[0] in team_items else ramp_pv)
+        # per calendar year: undiscounted flows per actor, costs and benefits apart
+        cost_items = set(int(i) for i in self._cost)
+        flows = np.zeros((2, T, len(ACTORS), n))  # (cost|benefit, year, actor, draw)
+        for (i, a, y), v in acash.items():
+            scale = team if i in team_items else ramp
+            k = 0 if i in cost_items else 1
+            for p in range(P):
+                if scale[p] is not None:
+                    flows[k, p + y, a] += v * scale[p]
+        if plan.investments:
+            i = self._iidx["investment"]
+            parts = {a: _value(x[f"plan.investment_actors.{a}"]) for a in plan.investment_actors}
+            for a, sh in parts.items():
+                pv = 0.0
+                for p, amount in enumerate(plan.investments):
+                    flows[0, p, _AIDX[a]] += amount * sh
+                    pv = pv + amount * sh * df[p]
+                npv[(i, _AIDX[a])] = np.broadcast_to(np.asarray(pv, dtype=float), (n,)) + 0.0
+        dfa = np.array([np.broadcast_to(np.asarray(d, dtype=float), (n,)) for d in df])  # (year, draw)
+        muni = _MUNI
+        out["plan_municipal"] = (flows[1][:, muni].sum(axis=1) - flows[0][:, muni].sum(axis=1)).T
+        if self.detail:
+            out["plan_costs"] = flows[0].transpose(2, 0, 1)
+            out["plan_benefits"] = flows[1].transpose(2, 0, 1)
+            out["plan_costs_discounted"] = (flows[0] * dfa[:, None, :]).transpose(2, 0, 1)
+            out["plan_benefits_discounted"] = (flows[1] * dfa[:, None, :]).transpose(2, 0, 1)
 
+    def _totals(self, line: Array, muni: Array) -> dict[str, Array]:
+        return _totals(line, muni, self._cost, self._benefit, self._immat, self._financial)
 
 
 def _ratio(num: Array, den: Array) -> Array:
@@ -310,14 +510,14 @@ def _ratio(num: Array, den: Array) -> Array:
     return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
 
 
-def _totals(line: Array, muni: Array) -> dict[str, Array]:
-    costs = line[_COST].sum(axis=0)
-    benefits = line[_BENEFIT].sum(axis=0)
-    immaterial = line[_IMMAT].sum(axis=0)
-    m_costs = muni[_COST].sum(axis=0)
+def _totals(line: Array, muni: Array, cost: Array, benefit: Array, immat: Array, financial: Array) -> dict[str, Array]:
+    costs = line[cost].sum(axis=0)
+    benefits = line[benefit].sum(axis=0)
+    immaterial = line[immat].sum(axis=0) if len(immat) else np.zeros(line.shape[1])
+    m_costs = muni[cost].sum(axis=0)
     # The municipal ratio is financial (model-spec §3.2): immaterial lines never count, even when a
     # study books one to a municipal actor (e.g. nuisance to W&I).
-    m_benefits = muni[_FINANCIAL].sum(axis=0)
+    m_benefits = muni[financial].sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "costs": costs,

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from .._lazy import special
 
 from ..distributions import Distribution, Fixed
+from ..distributions.composition import dirichlet_shares
 
 __all__ = ["Parameter", "ParameterSet"]
 
@@ -43,7 +44,12 @@ class Parameter:
 class ParameterSet(Mapping[str, Parameter]):
     """An ordered, immutable collection of parameters; the engine's whole view of a model's inputs."""
 
-    def __init__(self, params: Iterable[Parameter], correlations: Iterable[tuple[str, str, float]] = ()) -> None:
+    def __init__(
+        self,
+        params: Iterable[Parameter],
+        correlations: Iterable[tuple[str, str, float]] = (),
+        compositions: Iterable[tuple[tuple[str, ...], tuple[float, ...]]] = (),
+    ) -> None:
         self._params: dict[str, Parameter] = {}
         for p in params:
             if p.name in self._params:
@@ -51,6 +57,14 @@ class ParameterSet(Mapping[str, Parameter]):
             self._params[p.name] = p
         self.correlations = tuple((a, b, float(r)) for a, b, r in correlations)
         self._copula = _copula(self.correlations, self) if self.correlations else None
+        # Dirichlet compositions: (component names, alphas). Each component is an input of its own (with its
+        # Beta marginal), so designs and sensitivity methods see one column per share; the joint draw
+        # normalises their gamma variates (see mkba.distributions.composition).
+        self.compositions = tuple((tuple(names), tuple(float(a) for a in alphas)) for names, alphas in compositions)
+        for names, _ in self.compositions:
+            for name in names:
+                if name not in self._params:
+                    raise ValueError(f"unknown composition input {name!r}")
 
     @classmethod
     def from_dists(cls, dists: Mapping[str, Distribution | float]) -> ParameterSet:
@@ -85,8 +99,10 @@ class ParameterSet(Mapping[str, Parameter]):
         unknown = set(changes) - set(self._params)
         if unknown:
             raise KeyError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        # a composition one of whose shares is replaced no longer is a Dirichlet draw: its shares stand alone
+        kept = [c for c in self.compositions if not set(c[0]) & set(changes)]
         return ParameterSet((replace(p, dist=changes.get(n, p.dist)) for n, p in self._params.items()),
-                            self.correlations)
+                            self.correlations, kept)
 
     def inputs_from_uniforms(
         self, uniforms: Mapping[str, NDArray[np.float64]], n: int, *, correlate: bool = True
@@ -103,6 +119,10 @@ class ParameterSet(Mapping[str, Parameter]):
                 out[name] = p.dist.ppf(uniforms[name])
             else:  # a read-only zero-stride view: no memory traffic for the many fixed inputs
                 out[name] = np.broadcast_to(np.float64(p.base), (n,))
+        for names, alphas in self.compositions:
+            if any(k in uniforms for k in names):
+                shares = dirichlet_shares(alphas, [uniforms.get(k) for k in names])
+                out.update(zip(names, shares))
         return out
 
 

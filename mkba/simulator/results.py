@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from .. import __version__
 from ..distributions import to_spec
-from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
+from .domain import ACTORS, YEARS
 from .engine import BLOCK, RunResult, Sampler, run
 from .model import MkbaModel
 from .study import Study
@@ -55,6 +55,8 @@ def reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]
         kept["line"] = out["line"].astype(np.float32)
         for k in ACTOR_TOTALS:  # 2 × 9 numbers per draw, float32 like the lines
             kept[k] = out[k].astype(np.float32)
+        if "plan_municipal" in out:  # the municipal budget per plan year: a few numbers per draw
+            kept["plan_municipal"] = out["plan_municipal"].astype(np.float32)
         return kept
 
     return full if store == "full" else lean
@@ -107,9 +109,10 @@ def simulate(
     out = res.outputs
     # No coordinate on `draw`: positions are the draw numbers, and an arange plus its pandas index
     # would cost 16 bytes per draw (160 MB at 10 million draws).
+    items = list(model.items)
     coords = {
-        "item": list(ITEMS),
-        "kind": ("item", [ITEM_KIND[i] for i in ITEMS]),
+        "item": items,
+        "kind": ("item", [model.item_kind[i] for i in items]),
         "actor": list(ACTORS),
         "year": list(YEARS),
     }
@@ -132,6 +135,15 @@ def simulate(
         data[f"base_{k}"] = (("actor",), base[k][0])
     data["base_npv"] = (("item", "actor"), base["npv"][0])
     data["base_cashflow"] = (("item", "year"), base["cashflow"][0])
+    plan = study.options.plan
+    if plan is not None:  # per calendar year of the plan: who pays and who gains (model.PlanSpec)
+        coords["plan_year"] = list(range(plan.years[0], plan.years[0] + plan.horizon))
+        for k in ("plan_costs", "plan_benefits", "plan_costs_discounted", "plan_benefits_discounted"):
+            if k in out:
+                data[k] = (("draw", "plan_year", "actor"), out[k])
+            data[f"base_{k}"] = (("plan_year", "actor"), base[k][0])
+        data["plan_municipal"] = (("draw", "plan_year"), out["plan_municipal"])
+        data["base_plan_municipal"] = (("plan_year",), base["plan_municipal"][0])
     if res.inputs:
         coords["input"] = list(res.inputs)
         coords["input_group"] = ("input", [params[n].group for n in res.inputs])
@@ -156,6 +168,7 @@ def simulate(
         discount_rate=float(base_discount_rate(study)),
         mkba_version=__version__,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        line_titles=json.dumps({k: list(v) for k, v in study.options.item_labels.items() if k in model.items}),
         parameters=json.dumps(
             {n: {"dist": to_spec(p.dist), "base": p.base, "unit": p.unit, "source": p.source, "note": p.note,
                  "origin": p.origin, "group": p.group}

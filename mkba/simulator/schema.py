@@ -9,14 +9,16 @@ silently becomes a default.
 from __future__ import annotations
 
 import math
+import re
 from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from ..distributions import Distribution, DistributionError, Fixed, from_spec
+from ..distributions import Composition, Distribution, DistributionError, Fixed, composition_from_spec, from_spec
+from ..distributions.composition import ShareError
 from ..distributions.parse import META_KEYS
-from .domain import ACTORS, HOUSEHOLD_TYPES, SEVERITIES, TRAJECTORIES
+from .domain import ACTORS, BUILTIN_NAMES, HOUSEHOLD_TYPES, SEVERITIES, TRAJECTORIES
 
 from .sources import DOCUMENTS
 
@@ -74,24 +76,77 @@ def P(default: float | None, unit: str, source: str = "", description: str = "")
     return Field(default_factory=partial(Fixed, float(default)), json_schema_extra=extra)
 
 
+KEY_MARK = "\x1f"  # "key<KEY_MARK>message": a problem located at one key of a table (see validation_problems)
+
+
+def _to_composition(value: Any, allowed: tuple[str, ...], what: str) -> Composition:
+    value = _without_meta(value)
+    if isinstance(value, dict) and isinstance(value.get("mean"), dict):
+        value = {**value, "mean": _without_meta(value["mean"])}
+    try:
+        return composition_from_spec(value, allowed, what)
+    except ShareError as exc:
+        raise ValueError(f"{exc.key}{KEY_MARK}{exc}") from None
+    except DistributionError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def Shares(allowed: tuple[str, ...], what: str) -> Any:  # noqa: N802 - a type factory
+    """A set of shares summing to 1 over ``allowed`` keys: a table of numbers, or
+    ``{ dist = "dirichlet", mean = {…}, concentration = c }``."""
+    return Annotated[Composition, BeforeValidator(partial(_to_composition, allowed=allowed, what=what))]
+
+
+def _shares_default(**shares: float) -> Any:
+    keys = tuple(shares)
+    return Field(default_factory=lambda: Composition(keys, tuple(float(v) for v in shares.values())))
+
+
+TypeMix = Shares(HOUSEHOLD_TYPES, "household type")
+SeverityMix = Shares(SEVERITIES, "severity class")
+TrajectoryMix = Shares(TRAJECTORIES, "trajectory type")
+ActorSplit = Shares(ACTORS, "actor")
+
+
+def one_of(data: Any, shares: tuple[str, ...], count: str, what: str) -> Any:
+    """A quantity given either as a share of its base (``shares``) or as an absolute ``count``, exactly
+    one of the two. An empty block means the effect is not used (zero)."""
+    if not isinstance(data, dict) or not data:
+        return data
+    given = [k for k in shares if k in data]
+    if given and count in data:
+        raise ValueError(f"give either {' / '.join(shares)} (a share of the base) or {count} (a count of "
+                         f"{what}), not both: {', '.join(given)} and {count} are given")
+    if not given and count not in data:
+        raise ValueError(f"give {' / '.join(shares)} (a share of the base) or {count} (a count of {what})")
+    if count in data:
+        return {**data, **{k: None for k in shares}}
+    return data
+
+
+# Keys that are alternatives of each other within a block: a scenario that sets one drops the other.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "trajectories": ("new_cases", "existing_cases"),
+    "new_cases": ("trajectories",),
+    "existing_cases": ("trajectories",),
+    "persons": ("p_to_work",),
+    "p_to_work": ("persons",),
+    "p_stable": ("households",),
+    "p_dropout_reduction": ("youths",),
+    "youths": ("p_dropout_reduction",),
+    "rate": ("households",),
+    "team": ("team_fte", "cost_per_fte"),
+    "team_fte": ("team",),
+    "groups": ("eligible_trajectories",),
+    "eligible_trajectories": ("groups",),
+}
+
+
 Share = Val(0.0, 1.0)
 NonNeg = Val(0.0, limit=MAX_COUNT)
 Money = Val(0.0, limit=MAX_MONEY)
 Signed = Val(-1.0, 1.0)
 Year = Val(0.0, 9.0)
-
-
-def _check_shares(shares: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
-    unknown = set(shares) - set(allowed)
-    if unknown:
-        raise ValueError(f"unknown {what} {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}")
-    for k, v in shares.items():
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"share {k} = {v:g} must lie in [0, 1]")
-    total = sum(shares.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"shares must sum to 1, they sum to {total:.6g}")
-    return shares
 
 
 class Block(BaseModel):
@@ -102,6 +157,8 @@ class Block(BaseModel):
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 SEED_LIMIT = 2**63  # numpy's SeedSequence takes any int, but results.nc and JSON store int64
 CHUNK_LIMIT = 2**24  # draws evaluated at once: beyond this one chunk alone needs tens of GB
+IDENT_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 def _without_meta(v: Any) -> Any:
@@ -113,9 +170,6 @@ def _without_meta(v: Any) -> Any:
         if key in v and not isinstance(v[key], str):
             raise ValueError(f"{key} must be text (a quoted string), got {v[key]!r}")
     return {k: x for k, x in v.items() if k not in META_KEYS}
-
-
-Shares = Annotated[dict[str, FiniteFloat], BeforeValidator(_without_meta)]
 
 
 class StudyInfo(Block):
@@ -164,8 +218,8 @@ def _type_values(default: tuple[float, float, float], unit: str, source: str, de
 
 class Reach(Block):
     n_households: Val(0.0, limit=MAX_COUNT) = P(None, "households", f"{S_STEEN} §3.1", "households in the approach")
-    share_type: Shares
-    share_severity: Annotated[dict[str, Shares], BeforeValidator(_without_meta)]
+    share_type: TypeMix
+    share_severity: dict[str, SeverityMix]
     share_newly_found: Share = P(0.18, "fraction", f"{S_META} App. 2", "newly found households")
     avg_children_per_family: NonNeg = P(1.6, "children/family", f"{S_META} App. 2")
     share_debts_mv: TypeShares = _type_values(
@@ -184,89 +238,174 @@ class Reach(Block):
 
     @field_validator("share_type")
     @classmethod
-    def _types(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_shares(v, HOUSEHOLD_TYPES, "household type")
-        missing = set(HOUSEHOLD_TYPES) - set(v)
-        if missing:
+    def _types(cls, v: Composition) -> Composition:
+        missing = set(HOUSEHOLD_TYPES) - set(v.keys)
+        if missing and v.concentration is None:
             raise ValueError(f"missing household type(s) {', '.join(sorted(missing))}")
         return v
 
     @field_validator("share_severity")
     @classmethod
-    def _severity(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    def _severity(cls, v: dict[str, Composition]) -> dict[str, Composition]:
         unknown = set(v) - set(HOUSEHOLD_TYPES)
         if unknown:
             raise ValueError(f"unknown household type {', '.join(sorted(unknown))}")
         missing = set(HOUSEHOLD_TYPES) - set(v)
         if missing:
             raise ValueError(f"missing household type(s) {', '.join(sorted(missing))}")
-        for t, shares in v.items():
-            try:
-                _check_shares(shares, SEVERITIES, "severity class")
-            except ValueError as exc:
-                raise ValueError(f"{t}: {exc}") from None
         return v
 
 
-def _mix(v: dict[str, float]) -> dict[str, float]:
-    return _check_shares(v, TRAJECTORIES, "trajectory type")
-
-
-def _actors(v: dict[str, float]) -> dict[str, float]:
-    return _check_shares(v, ACTORS, "actor")
+def _opt(kind: Any, default: float, unit: str, source: str = "", description: str = "") -> Any:
+    """An optional quantity (None when the block states the alternative form instead)."""
+    extra = {"unit": unit, "source": source, "description": description}
+    return Field(default_factory=partial(Fixed, float(default)), json_schema_extra=extra)
 
 
 class TrajectoryLine(Block):
-    new_cases: NonNeg = P(0.0, "trajectories/household", "")
-    existing_cases: NonNeg = P(0.0, "trajectories/household", "")
-    mix: Shares = Field(default_factory=lambda: {"social_work": 1.0})
+    """Trajectories per household (new and existing cases) or an absolute count of trajectories; priced
+    by the mix of trajectory types (each at its own price) or at one average ``price``."""
 
-    @field_validator("mix")
+    new_cases: NonNeg | None = _opt(NonNeg, 0.0, "trajectories/household", "")
+    existing_cases: NonNeg | None = _opt(NonNeg, 0.0, "trajectories/household", "")
+    trajectories: NonNeg | None = Field(None, json_schema_extra={"unit": "trajectories", "description":
+                                                                 "absolute count (instead of per household)"})
+    price: Money | None = Field(None, json_schema_extra={"unit": "€/trajectory", "description":
+                                                         "average price (instead of the per-type prices)"})
+    mix: TrajectoryMix = _shares_default(social_work=1.0)
+
+    @model_validator(mode="before")
     @classmethod
-    def _check_mix(cls, v: dict[str, float]) -> dict[str, float]:
-        return _mix(v)
+    def _count_or_share(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("mode") == "price":
+            return data
+        return one_of(data, ("new_cases", "existing_cases"), "trajectories", "trajectories")
 
 
 class ExtraCare(TrajectoryLine):
-    mix: Shares = Field(default_factory=lambda: {"youth_parenting": 0.5, "individual_guidance": 0.5})
+    mix: TrajectoryMix = _shares_default(youth_parenting=0.5, individual_guidance=0.5)
+
+
+class Role(Block):
+    """One role in the team: fte × cost per fte (e.g. consultants, a team leader)."""
+
+    title: str = ""
+    fte: NonNeg = P(None, "fte")
+    cost_per_fte: Money = P(None, "€/fte/yr")
 
 
 class Costs(Block):
-    team_fte: NonNeg = P(None, "fte", f"{S_STEEN} §3.1", "team members")
-    cost_per_fte: Money = P(80_700, "€/fte/yr", f"{S_STEEN} §3.2.1", "incl. housing and overhead")
+    team_fte: NonNeg | None = P(None, "fte", f"{S_STEEN} §3.1", "team members")
+    cost_per_fte: Money | None = P(80_700, "€/fte/yr", f"{S_STEEN} §3.2.1", "incl. housing and overhead")
+    team: dict[str, Role] | None = None
     other_team_costs: Money = P(0, "€/yr", "")
     additional_share: Share = P(0.0, "fraction of team cost", "")
     additional_is_friction: bool = False
     friction_share: Share = P(0.0, "fraction of team cost", "")
     one_off_costs: Money = P(0, "€", "")
-    funding: Shares = Field(default_factory=lambda: {"welzijn": 1.0})
+    funding: ActorSplit = _shares_default(welzijn=1.0)
     extra_care: ExtraCare = Field(default_factory=ExtraCare)
 
-    @field_validator("funding")
+    @model_validator(mode="before")
     @classmethod
-    def _check_funding(cls, v: dict[str, float]) -> dict[str, float]:
-        return _actors(v)
+    def _team(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if "team" in data:
+            both = [k for k in ("team_fte", "cost_per_fte") if k in data]
+            if both:
+                raise ValueError(f"give the team either as roles (team) or as team_fte × cost_per_fte, not both: "
+                                 f"{', '.join(both)} and team are given")
+            if not isinstance(data["team"], dict) or not data["team"]:
+                raise ValueError("team needs at least one role, e.g. [costs.team.consultants] fte = 25, "
+                                 "cost_per_fte = 74000")
+            return {**data, "team_fte": None, "cost_per_fte": None}
+        if "team_fte" not in data:
+            raise ValueError("give team_fte (with cost_per_fte) or the team as roles ([costs.team.<role>] with "
+                             "fte and cost_per_fte)")
+        return data
+
+    @field_validator("team")
+    @classmethod
+    def _role_names(cls, v: dict[str, Role] | None) -> dict[str, Role] | None:
+        for name in v or {}:
+            if not _NAME.match(name):
+                raise ValueError(f"role name {name!r}: use letters, digits, _ or - (e.g. team_leader)")
+        return v
+
+
+class TailoredGroup(Block):
+    """A group of trajectories whose average cost falls (price mode), e.g. 250 youth trajectories."""
+
+    title: str = ""
+    trajectories: NonNeg = P(None, "trajectories")
+    cost_reduction: Share = P(None, "fraction of cost per trajectory")
+    price: Money = P(None, "€/trajectory")
+    actors: ActorSplit
 
 
 class Tailored(TrajectoryLine):
     mode: Literal["quantity", "price"] = "quantity"
-    eligible_trajectories: NonNeg = P(0, "trajectories", "", "price mode")
+    eligible_trajectories: NonNeg | None = P(0, "trajectories", "", "price mode")
     cost_reduction: Share = P(0.10, "fraction of cost per trajectory", f"{S_WB} §4.2", "price mode")
+    groups: dict[str, TailoredGroup] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _price_groups(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("mode") != "price":
+            return data
+        if "groups" in data:
+            clash = [k for k in ("eligible_trajectories", "cost_reduction", "price") if k in data]
+            if clash:
+                raise ValueError(f"price mode takes either groups (each with trajectories, cost_reduction, price "
+                                 f"and actors) or one eligible_trajectories × cost_reduction, not both: "
+                                 f"{', '.join(clash)} and groups are given")
+            return {**data, "eligible_trajectories": None}
+        return data
+
+    @field_validator("groups")
+    @classmethod
+    def _group_names(cls, v: dict[str, TailoredGroup] | None) -> dict[str, TailoredGroup] | None:
+        for name in v or {}:
+            if not _NAME.match(name):
+                raise ValueError(f"group name {name!r}: use letters, digits, _ or -")
+        return v
 
 
 class Work(Block):
-    p_to_work: Signed = P(0.0, "fraction of non-working mv adults", "")
+    p_to_work: Signed | None = _opt(Signed, 0.0, "fraction of non-working mv adults", "")
+    persons: NonNeg | None = Field(None, json_schema_extra={"unit": "persons", "description": "persons to work"})
     start_year: Year = P(1, "year", "")
     benefit_years: Val(0.0, 10.0) = P(3, "years", f"{S_WB} §4.2")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _count_or_share(cls, data: Any) -> Any:
+        return one_of(data, ("p_to_work",), "persons", "persons")
+
 
 class Debt(Block):
-    p_stable: Signed = P(0.0, "fraction of households with debts", "")
+    p_stable: Signed | None = _opt(Signed, 0.0, "fraction of households with debts", "")
+    households: NonNeg | None = Field(None, json_schema_extra={"unit": "households",
+                                                               "description": "households financially stable"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_or_share(cls, data: Any) -> Any:
+        return one_of(data, ("p_stable",), "households", "households")
 
 
 class School(Block):
-    p_dropout_reduction: Signed = P(0.0, "fraction of children", "")
+    p_dropout_reduction: Signed | None = _opt(Signed, 0.0, "fraction of children", "")
+    youths: NonNeg | None = Field(None, json_schema_extra={"unit": "youths",
+                                                           "description": "youths with a start qualification"})
     rediscount: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_or_share(cls, data: Any) -> Any:
+        return one_of(data, ("p_dropout_reduction",), "youths", "youths")
 
 
 class VolumeChange(Block):
@@ -275,12 +414,7 @@ class VolumeChange(Block):
 
 
 class Referrals(VolumeChange):
-    actors: Shares = Field(default_factory=lambda: {"zvw": 1.0})
-
-    @field_validator("actors")
-    @classmethod
-    def _check_actors(cls, v: dict[str, float]) -> dict[str, float]:
-        return _actors(v)
+    actors: ActorSplit = _shares_default(zvw=1.0)
 
 
 class EscalationRates(Block):
@@ -289,13 +423,26 @@ class EscalationRates(Block):
     other: Share = P(0.0, "fraction of households", "")
 
 
+class EscalationCounts(Block):
+    families: NonNeg = P(0.0, "households")
+    elderly: NonNeg = P(0.0, "households")
+    other: NonNeg = P(0.0, "households")
+
+
 class Escalation(Block):
-    rate: EscalationRates = Field(default_factory=EscalationRates)
+    rate: EscalationRates | None = Field(default_factory=EscalationRates)
+    households: EscalationCounts | None = Field(None, json_schema_extra={
+        "unit": "households", "description": "households kept from moving one class up, per type"})
     start_year: Year = P(1, "year", f"{S_META} §4.4")
     duration_years: Val(0.0, 10.0) = P(1.5, "years", f"{S_STEEN} (benadering; de regel is niet gepubliceerd)")
     attribution: Share = P(1.0, "fraction", f"{S_META} tabel 4.7",
                                    "share of the prevented escalation due to the team (0.5 for gross rates)")
     relapse: Share = P(0.0, "fraction", "", "share that relapses (0.2 for gross rates)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_or_share(cls, data: Any) -> Any:
+        return one_of(data, ("rate",), "households", "households")
 
 
 class QualityOfLife(Block):
@@ -446,6 +593,93 @@ class Scenario(Block):
     set: dict[str, Any] = Field(default_factory=dict)
 
 
+class OwnLine(Block):
+    """A cost or benefit line the template lacks: amount = product of ``factors`` (study or model inputs by
+    path), spread over years 0..9 by ``timing`` (or ``start_year`` + ``duration_years``), split over actors.
+    Data only: nothing is evaluated."""
+
+    name: str = Field(pattern=IDENT_PATTERN)
+    title: str = ""
+    title_en: str = ""
+    kind: Literal["cost", "financial", "immaterial"]
+    factors: list[str] = Field(min_length=1)
+    timing: list[FiniteFloat] | None = None
+    start_year: Year | None = None
+    duration_years: Val(0.0, 10.0) | None = None
+    actors: ActorSplit
+    description: str = ""
+    source: str = ""
+    note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _timing_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        block = [k for k in ("start_year", "duration_years") if k in data]
+        if "timing" in data and block:
+            raise ValueError(f"give either timing (10 weights, years 0..9) or start_year and duration_years, "
+                             f"not both: timing and {', '.join(block)} are given")
+        if "timing" not in data and len(block) < 2:
+            missing = [k for k in ("start_year", "duration_years") if k not in data]
+            raise ValueError("give timing (10 weights, years 0..9) or start_year and duration_years"
+                             + (f" (missing {', '.join(missing)})" if block else ""))
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, v: str) -> str:
+        if v in BUILTIN_NAMES:
+            raise ValueError(f"{v!r} is the name of a built-in line or total; choose another name")
+        return v
+
+    @field_validator("timing")
+    @classmethod
+    def _weights(cls, w: list[float] | None) -> list[float] | None:
+        if w is None:
+            return w
+        if len(w) != 10:
+            raise ValueError(f"needs 10 weights (years 0..9), got {len(w)}")
+        if any(x < 0 for x in w):
+            raise ValueError("weights must be >= 0")
+        return w
+
+
+class Plan(Block):
+    """A multi-year plan: one cohort ("one year of approach") starts in each plan year, with that year's
+    team size and the share of the full effect reached; extra investments per year."""
+
+    years: list[int] = Field(min_length=1)
+    team_fte: list[FiniteFloat] | None = None
+    team_cost: list[FiniteFloat] | None = None
+    ramp_up: list[FiniteFloat] | None = None
+    investments: list[FiniteFloat] | None = None
+    investment_actors: ActorSplit = _shares_default(municipality_other=1.0)
+    source: str = ""
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Plan:
+        n = len(self.years)
+        if self.team_fte is not None and self.team_cost is not None:
+            raise ValueError("give the team per year as team_fte or as team_cost, not both")
+        if any(b <= a for a, b in zip(self.years, self.years[1:])):
+            raise ValueError("years must increase by at least 1")
+        if self.years[-1] - self.years[0] != n - 1:
+            raise ValueError("years must be consecutive (one entry per year)")
+        for key in ("team_fte", "team_cost", "ramp_up", "investments"):
+            v = getattr(self, key)
+            if v is None:
+                continue
+            if len(v) != n:
+                raise ValueError(f"{key} needs one value per plan year ({n}), got {len(v)}")
+            if any(x < 0 for x in v):
+                raise ValueError(f"{key}: values must be >= 0")
+        if self.ramp_up is not None and any(x > 1 for x in self.ramp_up):
+            raise ValueError("ramp_up: shares of the full effect must lie in [0, 1]")
+        return self
+
+
 class StudyModel(Block):
     """The whole study file."""
 
@@ -457,8 +691,19 @@ class StudyModel(Block):
     effects: Effects = Field(default_factory=Effects)
     prices: Prices = Field(default_factory=Prices)
     timing: Timing = Field(default_factory=Timing)
+    inputs: dict[str, Val()] = Field(default_factory=dict)
+    lines: list[OwnLine] = Field(default_factory=list)
+    plan: Plan | None = None
     correlations: list[Correlation] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
+
+    @field_validator("inputs")
+    @classmethod
+    def _input_names(cls, v: dict[str, Distribution]) -> dict[str, Distribution]:
+        for name in v:
+            if not re.match(IDENT_PATTERN, name):
+                raise ValueError(f"input name {name!r}: start with a letter; letters, digits and _ only")
+        return v
 
     @model_validator(mode="after")
     def _unique_scenarios(self) -> StudyModel:
@@ -466,4 +711,8 @@ class StudyModel(Block):
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"duplicate scenario name(s): {', '.join(sorted(dup))}")
+        lines = [line.name for line in self.lines]
+        dup = {n for n in lines if lines.count(n) > 1}
+        if dup:
+            raise ValueError(f"duplicate line name(s): {', '.join(sorted(dup))}")
         return self

@@ -13,6 +13,7 @@ import re
 import tomllib
 import types
 import typing
+from difflib import get_close_matches
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -22,11 +23,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ..distributions import Distribution, Fixed
+from ..distributions import Composition, Distribution, Fixed
 from .domain import HOUSEHOLD_TYPES, ITEMS, SEVERITIES, profile_array
-from .model import DEFAULT_TIMING, MkbaModel, ModelOptions
+from .model import DEFAULT_TIMING, MkbaModel, ModelOptions, OwnLineSpec, PlanSpec
 from .parameters import Parameter, ParameterSet
-from .schema import MAX_MONEY, StudyModel
+from .schema import ALTERNATIVES, KEY_MARK, MAX_MONEY, StudyModel
 from .sources import Provenance, collect_provenance, default_source, lookup
 
 _PROBE_MIXES = 32  # random corner mixes in the model probe of Study.from_dict
@@ -75,6 +76,9 @@ def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
             msg = "unknown key (not part of the study schema; check the spelling)"
         elif err["type"] == "missing":
             msg = "required field is missing"
+        if KEY_MARK in msg:  # a problem with one share of a set: locate it at that key
+            key, msg = msg.split(KEY_MARK, 1)
+            loc = (*loc, key)
         out.append(Problem(file, _loc(loc), msg))
     return out
 
@@ -85,29 +89,49 @@ def _group(path: str) -> str:
         return parts[1]
     if parts[0] == "costs" and len(parts) > 2:
         return parts[1]
+    if parts[0] == "lines" and len(parts) > 1:
+        return f"lines.{parts[1]}"
     return parts[0]
 
 
-def _walk(model: BaseModel, prefix: str) -> Iterator[Parameter]:
+def _param(path: str, dist: Distribution, extra: Mapping[str, Any], group: str | None = None) -> Parameter:
+    return Parameter(path, dist, unit=str(extra.get("unit", "")), description=str(extra.get("description", "")),
+                     source=str(extra.get("source", "")), group=group or _group(path))
+
+
+def _composition(path: str, comp: Composition, keys: tuple[str, ...] | None, out: list[Parameter],
+                 groups: list[tuple[tuple[str, ...], tuple[float, ...]]], extra: Mapping[str, Any]) -> None:
+    """One input per share (its Beta marginal when Dirichlet); ``keys``: also the absent keys (as 0)."""
+    meta = {"unit": "fraction", **{k: v for k, v in extra.items() if k != "unit"}}
+    for k in keys or comp.keys:
+        out.append(_param(f"{path}.{k}", comp.marginal(k), meta))
+    if not comp.is_fixed:
+        groups.append((tuple(f"{path}.{k}" for k in comp.keys), comp.alphas))
+
+
+def _walk(model: BaseModel, prefix: str, groups: list, skip: frozenset[str] = frozenset()) -> Iterator[Parameter]:
     for name, info in type(model).model_fields.items():
+        if name in skip:
+            continue
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if isinstance(value, Distribution):
-            yield Parameter(
-                path,
-                value,
-                unit=str(extra.get("unit", "")),
-                description=str(extra.get("description", "")),
-                source=str(extra.get("source", "")),
-                group=_group(path),
-            )
+            yield _param(path, value, extra)
+        elif isinstance(value, Composition):
+            out: list[Parameter] = []
+            _composition(path, value, None, out, groups, extra)
+            yield from out
         elif isinstance(value, BaseModel):
-            for p in _walk(value, path):
+            for p in _walk(value, path, groups):
                 if not p.unit and extra:  # typed sub-tables (e.g. share_debts_mv) inherit their meta
                     p = Parameter(p.name, p.dist, str(extra.get("unit", "")), str(extra.get("description", "")),
                                   str(extra.get("source", "")), p.group)
                 yield p
+        elif isinstance(value, dict):  # named sub-tables: team roles, tailoring groups
+            for key, sub in value.items():
+                if isinstance(sub, BaseModel):
+                    yield from _walk(sub, f"{path}.{key}", groups)
 
 
 MAX_FILE_BYTES = 4_000_000  # a study or batch file is a few kB; beyond this it is the wrong file
@@ -301,6 +325,7 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dic
     out.pop("scenarios", None)
     for path, value in flatten_overrides(overrides).items():
         set_path(out, path, copy.deepcopy(value))
+        _drop_alternatives(out, path)
     return out
 
 
@@ -314,6 +339,18 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
             node[k] = nxt
         node = nxt
     node[keys[-1]] = value
+
+
+def _drop_alternatives(raw: dict[str, Any], path: str) -> None:
+    """A scenario that sets one form of a quantity (e.g. ``effects.work.persons``) replaces the other
+    (``p_to_work``) instead of clashing with it."""
+    *parent, key = path.split(".")
+    node: Any = raw
+    for k in parent:
+        node = node.get(k) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        for alt in ALTERNATIVES.get(key, ()):
+            node.pop(alt, None)
 
 
 @dataclass(frozen=True)
@@ -339,7 +376,7 @@ class Study:
         except ValidationError as exc:
             raise StudyError(validation_problems(exc, source)) from None
         study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)), provenance=collect_provenance(raw))
-        problems = study._correlation_problems() or study._model_problems()
+        problems = study.factor_problems() + study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
         for i, sc in enumerate(spec.scenarios):  # every scenario must be a valid study too
@@ -395,7 +432,7 @@ class Study:
             value = line[draw, item]
             where = "at the middle of the inputs' ranges" if draw == 0 else "at extreme input values"
             what = "is not a finite number" if not np.isfinite(value) else f"reaches € {value:.3g}"
-            return [Problem(self.source, "", f"model line {ITEMS[item]!r} {what} {where}, beyond the plausible "
+            return [Problem(self.source, "", f"model line {self.model.items[item]!r} {what} {where}, beyond the plausible "
                             f"± € {MAX_MONEY:g} per line; check the units and ranges of its inputs")]
         return []
 
@@ -433,7 +470,7 @@ class Study:
             raise StudyError(validation_problems(exc, self.source)) from None
         study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name,
                       provenance=_scenario_provenance(raw, flatten_overrides(found[0].set), found[0].title or name))
-        problems = study._correlation_problems() or study._model_problems()
+        problems = study.factor_problems() + study._correlation_problems() or study._model_problems()
         if problems:
             raise StudyError(problems)
         return study
@@ -458,24 +495,59 @@ class Study:
 
     @property
     def parameters(self) -> ParameterSet:
-        """Every model input with its distribution, unit, source and group (+ the correlations)."""
-        params = self._parameter_list()
-        return ParameterSet(params, self._correlations(params))
+        """Every model input with its distribution, unit, source and group (+ correlations, compositions)."""
+        params, groups = self._parameter_list_and_compositions()
+        return ParameterSet(params, self._correlations(params), groups)
 
     def _parameter_list(self) -> list[Parameter]:
+        return self._parameter_list_and_compositions()[0]
+
+    def _parameter_list_and_compositions(self) -> tuple[list[Parameter], list]:
         s = self.spec
-        params = list(_walk(s.finance, "finance"))
-        params += list(_walk(s.reach, "reach"))
+        groups: list[tuple[tuple[str, ...], tuple[float, ...]]] = []
+        params = list(_walk(s.finance, "finance", groups))
+        params += list(_walk(s.reach, "reach", groups, frozenset({"share_type", "share_severity"})))
+        src: dict[str, str] = {}
+        _composition("reach.share_type", s.reach.share_type, HOUSEHOLD_TYPES, params, groups, src)
         for t in HOUSEHOLD_TYPES:
-            params.append(Parameter(f"reach.share_type.{t}", Fixed(s.reach.share_type[t]), "fraction", group="reach"))
-        for t in HOUSEHOLD_TYPES:
-            for sev in SEVERITIES:
-                v = s.reach.share_severity[t].get(sev, 0.0)
-                params.append(Parameter(f"reach.share_severity.{t}.{sev}", Fixed(v), "fraction", group="reach"))
-        params += list(_walk(s.costs, "costs"))
-        params += list(_walk(s.effects, "effects"))
-        params += list(_walk(s.prices, "prices"))
-        return [self._cited(p) for p in params]
+            _composition(f"reach.share_severity.{t}", s.reach.share_severity[t], SEVERITIES, params, groups, src)
+        params += list(_walk(s.costs, "costs", groups))
+        params += list(_walk(s.effects, "effects", groups))
+        params += list(_walk(s.prices, "prices", groups))
+        for name, dist in s.inputs.items():
+            params.append(Parameter(f"inputs.{name}", dist, group="inputs", description="study input"))
+        for line in s.lines:
+            for key in ("start_year", "duration_years"):
+                d = getattr(line, key)
+                if d is not None:
+                    params.append(Parameter(f"lines.{line.name}.{key}", d, "year" if key == "start_year" else "years",
+                                            group=f"lines.{line.name}"))
+            _composition(f"lines.{line.name}.actors", line.actors, None, params, groups, {})
+        if s.plan is not None:
+            _composition("plan.investment_actors", s.plan.investment_actors, None, params, groups, {})
+        cited = [self._cited(p) for p in params]
+        # own lines are a list in the file: their inputs (timing, actor split) are the study's, citing the line
+        line_source = {f"lines.{line.name}.": (line.source, line.note) for line in s.lines}
+        for i, p in enumerate(cited):
+            for prefix, (src, note) in line_source.items():
+                if p.name.startswith(prefix):
+                    cited[i] = replace(p, source=src, note=note, origin="study")
+        return cited, groups
+
+    def factor_problems(self, params: Mapping[str, Parameter] | None = None) -> list[Problem]:
+        """Own lines whose factors name no input (located)."""
+        if params is None:
+            params = {p.name: p for p in self._parameter_list()}
+        problems = []
+        for i, line in enumerate(self.spec.lines):
+            for j, f in enumerate(line.factors):
+                if f not in params:
+                    near = get_close_matches(f, list(params), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    problems.append(Problem(self.source, f"lines[{i}].factors[{j}]",
+                                            f"unknown input {f!r} (a factor is a study input, e.g. inputs.<name>, "
+                                            f"or a model input by its path){hint}"))
+        return problems
 
     def _cited(self, p: Parameter) -> Parameter:
         """The parameter with the study's own source and note, or marked as mkba's default."""
@@ -493,18 +565,46 @@ class Study:
         if s.prices.care_profile is not None:
             prof = {t: {sev: tuple(row) for sev, row in rows.items()} for t, rows in s.prices.care_profile.items()}
             kw["care_profile"] = tuple(map(tuple, profile_array(prof).reshape(-1, 6)))
+        e, c = s.effects, s.costs
+        counts = {name for name, block in (("extra_care", c.extra_care), ("substitution", e.substitution),
+                                           ("tailored", e.tailored)) if block.trajectories is not None}
+        counts |= {name for name, given in (("work", e.work.persons), ("debt", e.debt.households),
+                                            ("school", e.school.youths), ("escalation", e.escalation.households))
+                   if given is not None}
+        priced = {name for name, block in (("extra_care", c.extra_care), ("substitution", e.substitution),
+                                           ("tailored", e.tailored)) if block.price is not None}
+        lines = tuple(
+            OwnLineSpec(line.name, line.kind, tuple(line.factors), line.actors.keys,
+                        None if line.timing is None else tuple(line.timing), line.title or line.name,
+                        line.title_en or line.title or line.name)
+            for line in s.lines
+        )
+        plan = None
+        if s.plan is not None:
+            p = s.plan
+            plan = PlanSpec(tuple(p.years), None if p.team_fte is None else tuple(p.team_fte),
+                            None if p.team_cost is None else tuple(p.team_cost),
+                            tuple(p.ramp_up) if p.ramp_up is not None else (1.0,) * len(p.years),
+                            None if p.investments is None or not any(p.investments) else tuple(p.investments),
+                            p.investment_actors.keys)
         return ModelOptions(
-            mix_extra_care=dict(s.costs.extra_care.mix),
-            mix_substitution=dict(s.effects.substitution.mix),
-            mix_tailored=dict(s.effects.tailored.mix),
-            tailored_mode=s.effects.tailored.mode,
-            funding=dict(s.costs.funding),
-            additional_is_friction=s.costs.additional_is_friction,
-            referral_actors=dict(s.effects.referrals.actors),
-            nuisance_actor=s.effects.nuisance.actor,
+            mix_extra_care=c.extra_care.mix.keys,
+            mix_substitution=e.substitution.mix.keys,
+            mix_tailored=e.tailored.mix.keys,
+            tailored_mode=e.tailored.mode,
+            tailored_groups=tuple((g, grp.actors.keys) for g, grp in (e.tailored.groups or {}).items()),
+            funding=c.funding.keys,
+            team_roles=tuple(c.team or ()),
+            additional_is_friction=c.additional_is_friction,
+            referral_actors=e.referrals.actors.keys,
+            nuisance_actor=e.nuisance.actor,
             timing=timing,
             discount_combination=s.finance.combination,
-            children_rediscount=s.effects.school.rediscount,
+            children_rediscount=e.school.rediscount,
+            counts=frozenset(counts),
+            priced=frozenset(priced),
+            own_lines=lines,
+            plan=plan,
             **kw,
         )
 
