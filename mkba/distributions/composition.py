@@ -74,6 +74,8 @@ class Composition:
 
 
 def _share(key: str, v: Any) -> float:
+    if isinstance(v, Mapping) and "value" in v and set(v) <= {"value"} | _META_KEYS:
+        v = v["value"]  # { value = 0.45, source = "…" }: a documented share
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
         raise ShareError(key, f"a share must be a number, got {v!r}")
     v = float(v)
