@@ -66,6 +66,16 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _quantile_range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. 0.005,0.995), got {text!r}") from None
+    if not 0.0 <= lo < hi <= 1.0:
+        raise argparse.ArgumentTypeError(f"need 0 <= LOW < HIGH <= 1, got {text}")
+    return lo, hi
+
+
 def _progress(total: int, enabled: bool) -> Any:
     if not enabled or not sys.stderr.isatty():
         return None, None
@@ -378,8 +388,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         if args.method == "oneway":
             ds = sa.oneway_indices(ow)
         else:
+            extra = {"quantile_range": args.quantile_range} if args.method == "morris" else {}
             ds = sa.analyse_study(study, method=args.method, target=args.target, n=args.n, seed=args.seed,
-                                  groups=args.groups)
+                                  groups=args.groups, **extra)
     except ValueError as exc:
         raise UsageError(f"{where}{f' --n {args.n}' if args.n else ''}: {exc}") from None
     out = Path(args.out) / study.name
@@ -390,6 +401,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     print(f"{study.name}: {args.method} sensitivity of {args.target}, {int(ds.attrs['n_evaluations']):,} model "
           f"evaluations, ranked by {ds.attrs['rank_by']} (base {args.target} = "
           f"{ow.attrs['base_target']:,.{3 if args.target.startswith('bc_') else 0}f})")
+    for note in sa.method_notes(ds):
+        print(f"note: {note}")
     print(ranking_table(ds, switching=sw if args.method == "oneway" else None), end="")
     print("written: " + ", ".join(map(str, written)))
     return 0
@@ -601,9 +614,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="saldo, costs, benefits, bc_social, bc_financial, bc_municipal, a line (e.g. escalation) "
                         "or an actor's net result (e.g. actor:jeugd); default saldo")
     p.add_argument("--n", type=_positive_int,
-                   help="base sample: sobol 2048 (power of 2), morris 100 trajectories, fast 512 per input, "
-                        "rbd-fast 2048, delta/pawn 20000 draws (the defaults)")
+                   help="base sample: sobol 2048 (power of 2), morris 100 trajectories, fast 144 (k − 1) + 1 "
+                        "runs per input for k inputs, rbd-fast 2048, delta/pawn 20000 draws (the defaults)")
     p.add_argument("--groups", action="store_true", help="grouped indices by input group (sobol, morris)")
+    p.add_argument("--quantile-range", type=_quantile_range, default=(0.005, 0.995), metavar="LOW,HIGH",
+                   help="morris: evaluate inputs with an unbounded support (normal, lognormal) on this quantile "
+                        "range instead of the grid's 0 and 1 (default 0.005,0.995 = P0.5–P99.5)")
     p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")
     p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<study>/")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")

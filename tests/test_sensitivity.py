@@ -108,8 +108,9 @@ class TestOtherDesigns:
         design = sample(params, "morris", 20, seed=1)
         y = evaluate_design(lambda x: {"y": x["a"] + 2 * x["b"] + 3 * x["c"]}, params, design, target="y")
         ds = analyse_morris(design, y, params, target="y")
-        # Elementary effects per unit of probability: coefficient × range of the input.
-        assert_allclose(ds["value"].sel(parameter=["a", "b", "c"], index="mu_star"), [2, 4, 6], rtol=1e-6)
+        # Elementary effects per unit of the design's step: coefficient × range of the input × 0.99, since
+        # the grid is mapped onto each input's P0.5–P99.5 range.
+        assert_allclose(ds["value"].sel(parameter=["a", "b", "c"], index="mu_star"), [1.98, 3.96, 5.94], rtol=1e-6)
         assert_allclose(ds["value"].sel(index="sigma"), 0, atol=1e-6)
         assert list(ds["parameter"].values) == ["c", "b", "a"]
 

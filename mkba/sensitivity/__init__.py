@@ -11,7 +11,7 @@ Generic over models: every function takes any vectorised ``f(inputs) -> dict[str
 
 from __future__ import annotations
 
-from .analysis import DEFAULT_N, METHODS, analyse, analyse_study, oneway_indices, to_json
+from .analysis import DEFAULT_N, METHODS, analyse, analyse_study, default_n, method_notes, oneway_indices, to_json
 from .designs import MIN_N, check_design, evaluate_design, problem, sample
 from .fast import analyse_fast, analyse_rbd_fast
 from .given_data import analyse_given_data, given_data
@@ -33,9 +33,11 @@ __all__ = [
     "analyse_study",
     "available_targets",
     "check_design",
+    "default_n",
     "evaluate_design",
     "extract",
     "given_data",
+    "method_notes",
     "oneway",
     "oneway_indices",
     "oneway_study",

@@ -10,6 +10,7 @@ with :func:`mkba.run` (or :func:`mkba.simulate` for a study) and analyse it with
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,7 +20,7 @@ import xarray as xr
 from ..simulator.engine import Model, run
 from ..simulator.parameters import ParameterSet
 from ._result import ranking
-from .designs import evaluate_design, sample
+from .designs import QUANTILE_RANGE, default_fast_n, evaluate_design, sample
 from .fast import analyse_fast, analyse_rbd_fast
 from .given_data import analyse_given_data, given_data
 from .morris import analyse_morris
@@ -30,13 +31,22 @@ from .targets import extract
 if TYPE_CHECKING:
     from ..simulator.study import Study
 
-__all__ = ["DEFAULT_N", "METHODS", "Method", "analyse", "analyse_study", "to_json"]
+__all__ = ["DEFAULT_N", "METHODS", "Method", "analyse", "analyse_study", "default_n", "method_notes", "to_json"]
 
 Method = Literal["sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway"]
 METHODS: tuple[str, ...] = ("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway")
 # Default base sample per method (see README "Sensitivity" for the run times on the bundled studies).
-DEFAULT_N: dict[str, int] = {"sobol": 2048, "morris": 100, "fast": 512, "rbd-fast": 2048,
+# FAST's is not fixed: it grows with the number of inputs (:func:`default_n`).
+DEFAULT_N: dict[str, int] = {"sobol": 2048, "morris": 100, "fast": 0, "rbd-fast": 2048,
                              "delta": 20_000, "pawn": 20_000, "oneway": 0}
+
+
+def default_n(method: str, params: ParameterSet) -> int:
+    """The default base sample of ``method`` for these inputs: :data:`DEFAULT_N`, and for FAST
+    ``4 M² (k − 1) + 1`` runs per input with M = 6 (:func:`mkba.sensitivity.designs.default_fast_n`)."""
+    if method == "fast":
+        return default_fast_n(len(params.uncertain))
+    return DEFAULT_N[method]
 _ANALYSE = {"sobol": analyse_sobol, "morris": analyse_morris, "fast": analyse_fast, "rbd-fast": analyse_rbd_fast}
 
 
@@ -52,6 +62,7 @@ def analyse(
     second_order: bool = False,
     num_resamples: int | None = None,
     conf_level: float = 0.95,
+    quantile_range: tuple[float, float] = QUANTILE_RANGE,
 ) -> xr.Dataset:
     """Sensitivity indices of ``target`` for any vectorised model and parameter set.
 
@@ -61,7 +72,9 @@ def analyse(
         ``sobol`` · ``morris`` · ``fast`` · ``rbd-fast`` (designs), ``delta`` · ``pawn`` (given
         data: ``n`` Monte Carlo draws), ``oneway`` (P5/P95 tornado; ``n`` unused).
     n
-        Base sample size (default :data:`DEFAULT_N`).
+        Base sample size (default :func:`default_n`).
+    quantile_range
+        Morris: the quantile range on which inputs with an unbounded support are evaluated.
     groups
         Grouped indices by ``Parameter.group`` (Sobol, Morris).
     num_resamples
@@ -79,7 +92,7 @@ def analyse(
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if groups and method not in ("sobol", "morris"):
         raise ValueError(f"{method} has no grouped indices; use sobol or morris with groups")
-    n = DEFAULT_N[method] if n is None else int(n)
+    n = default_n(method, params) if n is None else int(n)
     if num_resamples is None:
         num_resamples = 50 if method in ("delta", "pawn") else 100
     if method == "oneway":
@@ -93,7 +106,8 @@ def analyse(
                                 num_resamples=num_resamples, conf_level=conf_level, seed=seed)
         ds.attrs.update(n_evaluations=n, seed=seed)
         return _with_groups(ds, params)
-    design = sample(params, method, n, seed=seed, groups=groups, second_order=second_order)  # type: ignore[arg-type]
+    design = sample(params, method, n, seed=seed, groups=groups, second_order=second_order,  # type: ignore[arg-type]
+                    quantile_range=quantile_range)
     y = evaluate_design(model, params, design, target=target)
     ds = _ANALYSE[method](design, y, params, target=target, num_resamples=num_resamples, conf_level=conf_level)
     return _with_groups(ds, params)
@@ -136,6 +150,22 @@ def analyse_study(study: Study, *, method: Method = "sobol", n: int | None = Non
     return res
 
 
+def _attr_json(ds: xr.Dataset, key: str, default: Any) -> Any:
+    v = ds.attrs.get(key)
+    return default if v is None else (json.loads(v) if isinstance(v, str) else v)
+
+
+def method_notes(ds: xr.Dataset) -> list[str]:
+    """One-line notes on what a result assumes, for the console (English)."""
+    notes = []
+    q = _attr_json(ds, "quantile_range", None)
+    ranged = _attr_json(ds, "range_inputs", [])
+    if q and ranged:
+        notes.append(f"the Morris grid is mapped onto each input's P{100 * q[0]:g}–P{100 * q[1]:g} range (not its 0 "
+                     "and 1 quantiles, ±7σ for a normal), the same probability step for every input")
+    return notes
+
+
 def _clean(v: float) -> float | None:
     return None if not math.isfinite(v) else float(v)
 
@@ -151,10 +181,14 @@ def to_json(ds: xr.Dataset) -> dict[str, Any]:
         entry = {k: _clean(v) for k, v in zip(idx, row)}
         entry.update({f"{k}_conf": _clean(c) for k, c in zip(idx, conf) if math.isfinite(c)})
         indices[str(p)] = entry
-    return {
+    out: dict[str, Any] = {
         "method": str(ds.attrs["method"]),
         "target": str(ds.attrs["target"]),
         "n_evaluations": int(ds.attrs["n_evaluations"]),
         "indices": indices,
         "ranking": ranking(ds),
     }
+    if _attr_json(ds, "range_inputs", []):
+        out["quantile_range"] = _attr_json(ds, "quantile_range", None)
+        out["range_inputs"] = _attr_json(ds, "range_inputs", [])
+    return out

@@ -33,12 +33,34 @@ from ..simulator.parameters import ParameterSet
 from .targets import extract
 
 __all__ = [
-    "DesignMethod", "MIN_N", "check_design", "design_json", "evaluate_design", "groups_of", "problem", "sample",
+    "DesignMethod", "FAST_M", "MIN_N", "QUANTILE_RANGE", "check_design", "default_fast_n", "design_json",
+    "evaluate_design", "groups_of", "problem", "sample",
 ]
 
 DesignMethod = Literal["sobol", "morris", "fast", "rbd-fast"]
 EPS = 1e-12  # SALib designs reach 0 and 1 exactly; ppf there is infinite for open supports
 CHUNK = 32_768  # design rows per model call: bounds memory for the MKBA actor cube
+
+# Morris's grid includes the cube's faces (u = 0 and 1): an input with an unbounded support would be
+# evaluated at its 1e-12 quantiles (±7σ), far outside any meaningful range, and ranked by that. The
+# grid is therefore mapped onto this quantile range, for every input alike, so that each elementary
+# step is the same step in probability for all inputs (bounded ones are then not evaluated at their
+# extreme min/max either); the design's attrs and the console say so.
+QUANTILE_RANGE = (0.005, 0.995)
+# FAST harmonics: 6 (SALib's default is 4). With 4, the spectrum misses ~3-5 % of a non-uniform input's
+# first-order variance (a normal input's ppf of the triangle-wave search curve has strong higher
+# harmonics); with 6 the sum of S1 of an additive model is >= 0.95 (tests/test_sensitivity_ranges.py).
+FAST_M = 6
+
+
+def default_fast_n(k: int, M: int = FAST_M) -> int:
+    """FAST's default runs per input for ``k`` inputs: ``4 M² (k − 1) + 1`` (at least ``4 M² + 1``).
+
+    SALib gives the analysed input the frequency ω = (n − 1) / (2M) and the others distinct
+    frequencies up to ω / (2M) only when that reaches k − 1; below it frequencies repeat and alias
+    (the ΣS1 = 0.69 of a 24-input additive model at n = 512). This is the smallest n without that."""
+    return 4 * M * M * max(k - 1, 1) + 1
+
 
 # Smallest base sample per method, and why: below these the estimators are noise or undefined.
 MIN_N: dict[str, int] = {
@@ -79,6 +101,7 @@ def sample(
     second_order: bool = False,
     num_levels: int = 4,
     M: int | None = None,
+    quantile_range: tuple[float, float] = QUANTILE_RANGE,
 ) -> xr.Dataset:
     """Draw a SALib design on [0, 1]^k for the uncertain inputs of ``params``.
 
@@ -100,7 +123,12 @@ def sample(
     second_order
         Also estimate second-order Sobol indices.
     num_levels, M
-        Morris grid levels; FAST/RBD-FAST harmonics (default 4 and 10).
+        Morris grid levels; FAST/RBD-FAST harmonics (default :data:`FAST_M` = 6 and 10).
+    quantile_range
+        Morris only: the quantile range (default P0.5–P99.5) onto which the grid's [0, 1] is mapped
+        for every input, so open-ended inputs are not evaluated at ±7σ and every elementary step is the
+        same step in probability; stored in the attrs ``quantile_range`` and ``range_inputs`` and
+        applied by :func:`evaluate_design`. ``(0, 1)`` gives SALib's plain grid.
 
     Raises
     ------
@@ -119,7 +147,11 @@ def sample(
     prob = problem(params, groups=groups)
     grp = prob.get("groups")
     prob = {k: list(v) if isinstance(v, list) else v for k, v in prob.items()}  # SALib's morris adds keys
-    m = (4 if method == "fast" else 10) if M is None else int(M)
+    m = (FAST_M if method == "fast" else 10) if M is None else int(M)
+    q_lo, q_hi = (float(q) for q in quantile_range)
+    if not 0.0 <= q_lo < q_hi <= 1.0:
+        raise ValueError(f"quantile range must satisfy 0 <= low < high <= 1, got {q_lo:g}, {q_hi:g}")
+    ranged = list(params.uncertain) if method == "morris" and (q_lo, q_hi) != (0.0, 1.0) else []
     if method == "sobol":
         if n & (n - 1):
             lo = 1 << (n.bit_length() - 1)
@@ -158,6 +190,8 @@ def sample(
         num_levels=int(num_levels),
         M=m,
         n_runs=int(u.shape[0]),
+        quantile_range=json.dumps([q_lo, q_hi] if ranged else None),
+        range_inputs=json.dumps(ranged),
     )
     return ds
 
@@ -180,6 +214,8 @@ def check_design(design: xr.Dataset, params: ParameterSet, method: str | None = 
     meta["inputs"] = json.loads(a["inputs"])
     meta["groups"] = json.loads(a["groups"])
     meta["second_order"] = bool(a.get("second_order", 0))
+    meta["quantile_range"] = json.loads(a.get("quantile_range", "null"))
+    meta["range_inputs"] = json.loads(a.get("range_inputs", "[]"))
     if method is not None and meta["method"] != method:
         raise ValueError(f"the design is a {meta['method']} design; a {method} analysis needs a {method} design")
     if meta["inputs"] != params.uncertain:
@@ -199,19 +235,25 @@ def check_design(design: xr.Dataset, params: ParameterSet, method: str | None = 
 
 def design_json(meta: dict[str, Any]) -> str:
     """The design's metadata as JSON, carried into every result's attr ``design``."""
-    keys = ("method", "n", "seed", "second_order", "inputs", "groups", "num_levels", "M", "n_runs")
+    keys = ("method", "n", "seed", "second_order", "inputs", "groups", "num_levels", "M", "n_runs",
+            "quantile_range", "range_inputs")
     return json.dumps({k: meta[k] for k in keys if k in meta})
 
 
 def evaluate_design(
     model: Model, params: ParameterSet, design: xr.Dataset, *, target: str = "saldo", workers: int | None = None
 ) -> NDArray[np.float64]:
-    """The target at every run of ``design`` (uniforms clipped to [1e-12, 1 − 1e-12], then ``ppf``).
+    """The target at every run of ``design`` (uniforms clipped to [1e-12, 1 − 1e-12], then ``ppf``;
+    the design's ``range_inputs`` mapped linearly onto its ``quantile_range`` first).
 
     Evaluated in chunks of rows on a thread pool (numpy releases the GIL), keeping only the target.
     """
-    check_design(design, params)
+    meta = check_design(design, params)
     u = np.clip(design["u"].values, EPS, 1.0 - EPS)
+    if meta["range_inputs"]:
+        q_lo, q_hi = meta["quantile_range"]
+        cols = [meta["inputs"].index(n) for n in meta["range_inputs"]]
+        u[:, cols] = q_lo + (q_hi - q_lo) * design["u"].values[:, cols]
     spans = [(s, min(s + CHUNK, len(u))) for s in range(0, len(u), CHUNK)]
 
     def work(span: tuple[int, int]) -> NDArray[np.float64]:

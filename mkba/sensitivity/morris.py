@@ -2,7 +2,11 @@
 
 The trajectories move on a grid of the inputs' *quantiles* (the design is on [0, 1]^k and goes
 through ``ppf``), so an elementary effect is the change of the target per step of
-``num_levels / (2 (num_levels − 1))`` in probability, comparable across inputs with any units.
+``num_levels / (2 (num_levels − 1))`` in probability, comparable across inputs with any units. The
+grid includes 0 and 1, where an input with an unbounded support (normal, lognormal) sits at ±7σ: the
+grid is mapped onto each input's quantile range (default P0.5–P99.5,
+:data:`mkba.sensitivity.designs.QUANTILE_RANGE`), so a lognormal factor is not ranked by its values at
+±7σ and every elementary step is the same step in probability (0.99 Δ) for every input.
 
 References
 ----------
@@ -64,5 +68,7 @@ def analyse_morris(
         n_evaluations=meta["n_runs"], plot=["mu_star", "sigma"],
         attrs={"n": meta["n"], "seed": meta["seed"], "design": design_json(meta),
                "grouped": int(grouped), "num_levels": meta["num_levels"],
-               "conf_level": conf_level},
+               "conf_level": conf_level,
+               # the grid was mapped onto this quantile range of every input, not their 0 and 1
+               "quantile_range": meta["quantile_range"], "range_inputs": meta["range_inputs"]},
     )
