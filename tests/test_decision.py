@@ -326,3 +326,39 @@ class TestCli:
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and where in err[0], err
         assert not (tmp_path / "o").exists()  # nothing written
+
+
+class TestReportSection:
+    def test_headline_and_section_in_the_report(self, near_ds):
+        from mkba.decision.section import input_label, report_section
+        from mkba.outputs.formatting import format_money, format_percent
+        from mkba.outputs.report import build_report, render_markdown
+
+        blocks, a = report_section(near_ds, "nl")
+        assert a is not None
+        head = blocks[1][1]
+        assert head == (f"Kans dat doorgaan de verkeerde keuze is: {format_percent(a.decision.p_wrong, lang='nl')}; "
+                        f"meer zekerheid is hooguit {format_money(a.decision.evpi, lang='nl')} waard; meet eerst "
+                        f"{input_label(a.ranking()[0], 'nl')}.")
+        md = render_markdown(build_report(near_ds, lang="nl", study=None, charts=["acceptability"], decision=blocks))
+        section = md.split("## Besluit en onzekerheid", 1)[1]
+        assert head in section and "### Wat eerst meten?" in section and "(charts/acceptability.png)" in section
+        assert "Het saldo is negatief in" in section  # the failure region, in words
+        en, _ = report_section(near_ds, "en")
+        assert en[0] == ("h2", "Decision and uncertainty") and en[1][1].startswith("Probability that going on is")
+
+    def test_clear_decision_and_lean_runs(self, forward_ds):
+        from mkba.decision.section import report_section
+
+        blocks, a = report_section(forward_ds, "nl")
+        assert "verandert het besluit niet" in blocks[1][1]
+        assert not any(k == "table" and b["header"][0] == "Invoer" for k, b in blocks)  # no table of zeros
+        lean = forward_ds.drop_vars("inputs")
+        blocks, a = report_section(lean, "en")
+        assert a is None and blocks[1][0] == "p" and "mkba decide" in blocks[1][1]
+
+    def test_actor_targets_from_the_budget_view_equal_the_cube(self, forward_ds):
+        from mkba.decision.targets import actor_net
+
+        cube = (forward_ds["npv"] * np.where(forward_ds["kind"] == "cost", -1.0, 1.0)[:, None]).sum("item")
+        assert_allclose(actor_net(forward_ds).values, cube.values, rtol=1e-9, atol=1e-6)

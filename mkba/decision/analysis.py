@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from .acceptability import Acceptability, acceptability
 from .alternatives import Alternatives, compare
-from .evppi import evppi, group_basis, spline_basis
+from .evppi import evppi, group_basis, one_blas_thread, spline_basis
 from .failure import Box, prim
 from .targets import ACTOR_PREFIX, actor_targets, target_values
 from .value import Decision, decide, evpi
@@ -146,11 +146,7 @@ def analyse(
     compared on ``target``; ``base`` names the reference for the incremental saldo (default: the first).
     ``grid``: values of the QALY for the acceptability curve (None: no curve). ``correlated``: whether
     the study correlates inputs (None: judged from the sample's rank correlations)."""
-    # The regressions are many small matrix products: BLAS threads spin more than they compute there
-    # (4× slower on a loaded 2-core machine), so they run on one thread.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():  # (see there: many small products)
         return _analyse(ds, target=target, grid=grid, alternatives=alternatives, base=base, actors=actors,
                         failure=failure, correlated=correlated)
 
@@ -206,10 +202,9 @@ def _has_correlations(ds: xr.Dataset) -> bool:
     """Whether the sampled inputs are rank-correlated by design (off-diagonal Spearman clearly ≠ 0)."""
     if "inputs" not in ds or ds.sizes.get("input", 0) < 2:
         return False
-    from scipy.stats import spearmanr
-
     n = min(ds.sizes["draw"], 5_000)
-    r = spearmanr(ds["inputs"].values[:n]).statistic
-    r = np.atleast_2d(r)
+    ranks = np.argsort(np.argsort(ds["inputs"].values[:n], axis=0), axis=0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column has no correlation
+        r = np.corrcoef(ranks, rowvar=False)
     np.fill_diagonal(r, 0.0)
     return bool(np.nanmax(np.abs(r)) > 5 / np.sqrt(n))

@@ -37,12 +37,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import BSpline
 
-__all__ = ["Evppi", "evppi", "spline_basis", "group_basis", "DISCRETE_LIMIT", "INTERIOR_KNOTS"]
+__all__ = ["Evppi", "evppi", "one_blas_thread", "spline_basis", "group_basis", "DISCRETE_LIMIT", "INTERIOR_KNOTS"]
 
 Array = NDArray[np.float64]
 DISCRETE_LIMIT = 16  # at most this many distinct values: regress on the value itself (a mean per value)
@@ -117,10 +118,22 @@ def evppi(nb: ArrayLike, x: ArrayLike | Sequence[ArrayLike] | None = None, *, ba
         xs = np.asarray(x, dtype=np.float64)
         basis = spline_basis(xs) if xs.ndim == 1 else group_basis(list(x))  # type: ignore[arg-type]
     X = np.asarray(basis, dtype=np.float64)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="blas"):  # small products: BLAS threads spin more than they compute
+    with one_blas_thread():
         return _fit(y, X, single)
+
+
+_CONTROLLER: list = []
+
+
+def one_blas_thread() -> Any:
+    """A context with BLAS on one thread: the regressions are many small matrix products, on which BLAS
+    threads spin more than they compute (4× slower on a loaded 2-core machine). The controller is made
+    once: finding the BLAS libraries reads the process's maps (~5 ms)."""
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _fit(y: Array, X: Array, single: bool) -> Evppi:

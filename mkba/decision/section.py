@@ -1,8 +1,10 @@
 """The report section "Besluit en onzekerheid" / "Decision and uncertainty" as plain blocks.
 
 :func:`section_blocks` returns ``[(kind, content), ...]`` with kind ``h2`` / ``h3`` / ``p`` (text) or
-``table`` (``{"header": [...], "rows": [[...]], "align": "lrr"}``); any report renderer turns them into
-its own format. :func:`headline` is the section's first sentence.
+``table`` (``{"header": [...], "rows": [[...]], "align": "lrr"}``) or ``figure`` (``{"name", "caption"}``,
+the chart file stem, drawn by the caller); any report renderer turns them into its own format.
+:func:`headline` is the section's first sentence; :func:`report_section` analyses a run's Dataset and
+returns the blocks (or a short note when the run kept no per-draw inputs).
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from ..outputs.formatting import format_money, format_percent, format_probability
+from ..outputs.formatting import format_money, format_number, format_percent, format_probability
 from ..simulator.domain import ACTOR_LABELS
 from .analysis import DecisionAnalysis
 from .targets import ACTOR_PREFIX, MUNICIPALITY
 from .value import GO
 
-__all__ = ["section_blocks", "headline", "input_label", "target_label", "TEXT"]
+__all__ = ["section_blocks", "report_section", "headline", "input_label", "target_label", "TEXT"]
 
 Lang = Literal["nl", "en"]
 Block = tuple[str, Any]
@@ -33,6 +35,10 @@ TEXT: dict[str, dict[str, str]] = {
         "decision": "Het besluit nu ({target}): {choice}, want de verwachte waarde is {mean}. In {p} van de "
                     "trekkingen is dat de verkeerde keuze; dan is het verlies gemiddeld {loss}. Het verwachte "
                     "verlies van nu besluiten, gelijk aan de waarde van volledige informatie (EVPI), is {evpi}.",
+        "decision_sure": "Het besluit nu ({target}): {choice}, want de verwachte waarde is {mean}; in geen "
+                         "enkele trekking was het andere besluit beter.",
+        "nothing_to_measure": "Geen enkele invoer hoeft eerst gemeten te worden: binnen de onzekerheid van de "
+                              "studie verandert meer kennis het besluit niet.",
         "measure": "Wat eerst meten?",
         "measure_note": "De waarde van volledige informatie over één invoer (EVPPI): wat het waard is die invoer "
                         "precies te kennen voordat men besluit. Geschat met niet-parametrische regressie op "
@@ -41,14 +47,20 @@ TEXT: dict[str, dict[str, str]] = {
                       "invoer meet, leert ook iets over de invoer die ermee samenhangt.",
         "input": "Invoer", "group": "Groep", "evppi": "EVPPI", "se": "Standaardfout", "share": "Deel van EVPI",
         "groups": "Per groep invoer",
-        "actors": "Per actor", "actor": "Actor", "p_net": "P(netto > 0)", "evpi": "EVPI", "first": "Meet eerst",
-        "actors_note": "Per budgethouder: de kans op een positief netto resultaat, de waarde van volledige "
+        "actors": "Per actor", "actor": "Actor", "net": "Verwacht netto", "p_net": "P(netto > 0)", "evpi": "EVPI", "first": "Meet eerst",
+        "actors_note": "Per budgethouder: het verwachte netto resultaat, de kans dat het positief is, de waarde van volledige "
                        "informatie voor het besluit van die actor alleen, en de invoer die dat het meest beslist.",
         "accept": "Waarde van een QALY",
-        "accept_note": "P(saldo > 0) is {p50} bij {v50}, {p20} bij {v20} en {p100} bij {v100} per QALY. "
-                       "Het verwachte saldo is nul bij {be} per QALY; per trekking ligt dat omslagpunt in 90 % "
-                       "van de gevallen tussen {lo} en {hi}.",
+        "accept_note": "P(saldo > 0) is {p20} bij {v20}, {p50} bij {v50} en {p100} bij {v100} per QALY.",
+        "accept_be": " Het verwachte saldo is nul bij {be} per QALY; per trekking ligt dat omslagpunt in 90 % "
+                     "van de gevallen tussen {lo} en {hi}.",
+        "accept_below": " Ook zonder waarde voor QALY's (€ 0) is het verwachte saldo positief.",
         "accept_none": "De waarde van een QALY doet er in deze studie niet toe (geen QALY-baten).",
+        "accept_caption": "Kans op een positief saldo en op B/K maatschappelijk > 1 naar de waarde van een QALY, "
+                          "berekend uit dezelfde trekkingen; met het omslagpunt van het verwachte saldo en het "
+                          "90 %-interval van het omslagpunt per trekking.",
+        "no_inputs": "Deze analyse vraagt de getrokken invoer per trekking; bij deze run (meer dan 200.000 "
+                     "trekkingen) is die niet bewaard. Gebruik mkba decide.",
         "failure": "Waar gaat het mis?",
         "failure_text": "Het saldo is negatief in {density} van de trekkingen waar {where} (dat gebied bevat "
                         "{coverage} van alle trekkingen met een negatief saldo; gevonden met PRIM).",
@@ -69,6 +81,10 @@ TEXT: dict[str, dict[str, str]] = {
         "decision": "The decision now ({target}): {choice}, as the expected value is {mean}. In {p} of the draws "
                     "that is the wrong choice, losing {loss} on average then. The expected loss of deciding now, "
                     "equal to the expected value of perfect information (EVPI), is {evpi}.",
+        "decision_sure": "The decision now ({target}): {choice}, as the expected value is {mean}; in no draw was "
+                         "the other decision better.",
+        "nothing_to_measure": "No input needs measuring first: within the study's uncertainty, more knowledge "
+                              "does not change the decision.",
         "measure": "What to measure first?",
         "measure_note": "The expected value of perfect information on one input (EVPPI): what knowing that input "
                         "exactly before deciding is worth. Estimated by non-parametric regression on the same draws "
@@ -77,14 +93,20 @@ TEXT: dict[str, dict[str, str]] = {
                       "tells something about the inputs correlated with it.",
         "input": "Input", "group": "Group", "evppi": "EVPPI", "se": "Standard error", "share": "Share of EVPI",
         "groups": "Per group of inputs",
-        "actors": "Per actor", "actor": "Actor", "p_net": "P(net > 0)", "evpi": "EVPI", "first": "Measure first",
-        "actors_note": "Per budget holder: the probability of a positive net result, the value of perfect "
+        "actors": "Per actor", "actor": "Actor", "net": "Expected net", "p_net": "P(net > 0)", "evpi": "EVPI", "first": "Measure first",
+        "actors_note": "Per budget holder: the expected net result, the probability that it is positive, the value of perfect "
                        "information for that actor's own decision, and the input that settles it most.",
         "accept": "Value of a QALY",
-        "accept_note": "P(saldo > 0) is {p50} at {v50}, {p20} at {v20} and {p100} at {v100} per QALY. The "
-                       "expected saldo is zero at {be} per QALY; per draw that break-even lies between {lo} and "
-                       "{hi} in 90% of the cases.",
+        "accept_note": "P(saldo > 0) is {p20} at {v20}, {p50} at {v50} and {p100} at {v100} per QALY.",
+        "accept_be": " The expected saldo is zero at {be} per QALY; per draw that break-even lies between {lo} "
+                     "and {hi} in 90% of the cases.",
+        "accept_below": " Even without a value for QALYs (€0) the expected saldo is positive.",
         "accept_none": "The value of a QALY does not matter in this study (no QALY benefits).",
+        "accept_caption": "Probability of a positive saldo and of B/C social > 1 by the value of a QALY, computed "
+                          "from the same draws; with the break-even of the expected saldo and the 90% interval of "
+                          "the break-even per draw.",
+        "no_inputs": "This analysis needs the sampled inputs of every draw; this run (more than 200,000 draws) "
+                     "did not keep them. Use mkba decide.",
         "failure": "Where does it fail?",
         "failure_text": "The saldo is negative in {density} of the draws where {where} (that region holds "
                         "{coverage} of all draws with a negative saldo; found with PRIM).",
@@ -98,9 +120,23 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+def _labels() -> Any:
+    try:  # the nl/en labels beside the schema (issue 13), once present
+        from ..simulator import labels
+    except ImportError:
+        return None
+    return labels
+
+
 def input_label(name: str, lang: Lang) -> str:
-    """How an input is named in a report (the input's name; labels per language when the study has them)."""
-    return name
+    """How an input is named in a report: its label in the report's language where one exists."""
+    labels = _labels()
+    return labels.input_label(name, lang) if labels is not None else name
+
+
+def group_label(group: str, lang: Lang) -> str:
+    labels = _labels()
+    return labels.group_label(group, lang) if labels is not None else group
 
 
 def target_label(target: str, lang: Lang) -> str:
@@ -134,10 +170,24 @@ def _money(v: float, lang: Lang) -> str:
     return format_money(v, lang=lang) if math.isfinite(v) else TEXT[lang]["none"]
 
 
+def _value(v: float, lang: Lang) -> str:
+    """An input's value with three significant figures, in the report language's separators."""
+    if v == 0 or not math.isfinite(v):
+        return format_number(v, 0, lang=lang)
+    mag = math.floor(math.log10(abs(v)))
+    if mag >= 2:
+        return format_number(round(v, 2 - mag), 0, lang=lang)
+    text = format_number(v, 2 - mag, lang=lang)
+    return text.rstrip("0").rstrip(",.")
+
+
 def _bound(r: dict, lang: Lang) -> str:
     name = input_label(r["input"], lang)
     lo, hi = r["lower"], r["upper"]
-    fmt = (lambda v: f"{v:.3g}".replace(".", ",")) if lang == "nl" else (lambda v: f"{v:.3g}")
+
+    def fmt(v: float) -> str:
+        return _value(v, lang)
+
     if lo is not None and hi is not None:
         return f"{fmt(lo)} ≤ {name} ≤ {fmt(hi)}"
     return f"{name} ≥ {fmt(lo)}" if lo is not None else f"{name} ≤ {fmt(hi)}"
@@ -149,54 +199,80 @@ def section_blocks(a: DecisionAnalysis, lang: Lang) -> list[Block]:
     d = a.decision
     out: list[Block] = [("h2", t["title"]), ("p", headline(a, lang))]
     choice = t["go"] if d.best == GO else t["stop"]
-    out.append(("p", t["decision"].format(
+    out.append(("p", t["decision" if d.p_wrong > 0 else "decision_sure"].format(
         target=target_label(a.target, lang), choice=choice, mean=format_money(a.expected[0], lang=lang),
         p=format_percent(d.p_wrong, 1, lang=lang), loss=_money(d.loss_if_wrong, lang),
         evpi=format_money(d.evpi, lang=lang))))
 
     out.append(("h3", t["measure"]))
     out.append(("p", t["measure_note"] + (t["correlated"] if a.correlated else "")))
+    if _clear(a):
+        out.append(("p", t["nothing_to_measure"]))
+    else:
+        out += _measure_tables(a, lang)
+    out += _rest(a, lang)
+    return out
+
+
+def _measure_tables(a: DecisionAnalysis, lang: Lang) -> list[Block]:
+    t = TEXT[lang]
+    out: list[Block] = []
     evpi = float(a.evpi[0])
     rows = []
-    for name in a.ranking()[:TOP]:
+    for name in [n for n in a.ranking() if a.evppi[0, a.inputs.index(n)] >= 0.5][:TOP]:  # (€ 0 rows say nothing)
         i = a.inputs.index(name)
         v, se = float(a.evppi[0, i]), float(a.evppi_se[0, i])
         rows.append([input_label(name, lang), format_money(v, lang=lang), format_money(se, lang=lang),
                      format_percent(v / evpi, 0, lang=lang) if evpi > 0 else t["none"]])
     out.append(("table", {"header": [t["input"], t["evppi"], t["se"], t["share"]], "rows": rows, "align": "lrrr"}))
-    order = sorted(range(len(a.groups)), key=lambda k: -a.evppi_groups[0, k])
-    grows = [[g, format_money(float(a.evppi_groups[0, k]), lang=lang),
+    order = [k for k in sorted(range(len(a.groups)), key=lambda k: -a.evppi_groups[0, k]) if a.evppi_groups[0, k] >= 0.5]
+    grows = [[group_label(g, lang), format_money(float(a.evppi_groups[0, k]), lang=lang),
               format_money(float(a.evppi_groups_se[0, k]), lang=lang),
               format_percent(float(a.evppi_groups[0, k]) / evpi, 0, lang=lang) if evpi > 0 else t["none"]]
              for k in order for g in [list(a.groups)[k]]]
     out.append(("h3", t["groups"]))
     out.append(("table", {"header": [t["group"], t["evppi"], t["se"], t["share"]], "rows": grows, "align": "lrrr"}))
+    return out
 
+
+def _matters(evpi: float, expected: float) -> bool:
+    return evpi > 1e-3 * abs(expected) and evpi >= 0.5  # (rounds to at least € 1)
+
+
+def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
+    t = TEXT[lang]
+    out: list[Block] = []
     if len(a.targets) > 1:
         out.append(("h3", t["actors"]))
         out.append(("p", t["actors_note"]))
         arows = []
         for k, name in enumerate(a.targets[1:], start=1):
             first = t["none"]
-            if a.evpi[k] > 0:
+            if _matters(float(a.evpi[k]), float(a.expected[k])):
                 first = input_label(a.ranking(name)[0], lang)
-            arows.append([target_label(name, lang), format_probability(float(a.p_gt_0[k]), lang=lang),
+            arows.append([target_label(name, lang), format_money(float(a.expected[k]), lang=lang),
+                          format_probability(float(a.p_gt_0[k]), lang=lang),
                           format_money(float(a.evpi[k]), lang=lang), first])
-        out.append(("table", {"header": [t["actor"], t["p_net"], t["evpi"], t["first"]], "rows": arows,
-                              "align": "lrrl"}))
+        out.append(("table", {"header": [t["actor"], t["net"], t["p_net"], t["evpi"], t["first"]], "rows": arows,
+                              "align": "lrrrl"}))
 
     if a.acceptability is not None:
         acc = a.acceptability
         out.append(("h3", t["accept"]))
-        if not math.isfinite(acc.break_even) and math.isnan(acc.break_even_p5):
+        if not math.isfinite(acc.break_even):  # no QALY benefits in any draw
             out.append(("p", t["accept_none"]))
         else:
             (p20, v20), (p50, v50), (p100, v100) = ((format_percent(p, 0, lang=lang), format_money(v, lang=lang))
                                                     for v, p in acc.reference)
-            out.append(("p", t["accept_note"].format(p20=p20, v20=v20, p50=p50, v50=v50, p100=p100, v100=v100,
-                                                     be=_money(acc.break_even, lang),
-                                                     lo=_money(acc.break_even_p5, lang),
-                                                     hi=_money(acc.break_even_p95, lang))))
+            out.append(("figure", {"name": "acceptability", "caption": t["accept_caption"]}))
+            text = t["accept_note"].format(p20=p20, v20=v20, p50=p50, v50=v50, p100=p100, v100=v100)
+            # the expected saldo rises with the value (a benefit line): positive from the break-even on
+            if acc.break_even <= 0:
+                text += t["accept_below"]
+            else:
+                text += t["accept_be"].format(be=_money(acc.break_even, lang), lo=_money(acc.break_even_p5, lang),
+                                              hi=_money(acc.break_even_p95, lang))
+            out.append(("p", text))
     if a.alternatives is not None:
         alt = a.alternatives
         out.append(("h3", t["alternatives"]))
@@ -221,3 +297,13 @@ def section_blocks(a: DecisionAnalysis, lang: Lang) -> list[Block]:
                                                   coverage=format_percent(b.coverage, 0, lang=lang))))
     return out
 
+
+
+def report_section(ds: Any, lang: Lang, *, correlated: bool | None = None) -> tuple[list[Block], DecisionAnalysis | None]:
+    """The section for the report of a run: (blocks, the analysis or None when the run kept no inputs)."""
+    from .analysis import DEFAULT_GRID, analyse
+
+    if "inputs" not in ds:
+        return [("h2", TEXT[lang]["title"]), ("p", TEXT[lang]["no_inputs"])], None
+    a = analyse(ds, target="saldo", grid=DEFAULT_GRID, correlated=correlated)
+    return section_blocks(a, lang), a

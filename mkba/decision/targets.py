@@ -44,7 +44,7 @@ def check_target(target: str) -> str:
 
 
 def _has_actors(ds: xr.Dataset) -> bool:
-    return "npv" in ds and "kind" in ds.coords
+    return ("actor_costs" in ds and "actor_benefits" in ds) or ("npv" in ds and "kind" in ds.coords)
 
 
 def available_targets(ds: xr.Dataset) -> list[str]:
@@ -55,10 +55,15 @@ def available_targets(ds: xr.Dataset) -> list[str]:
     return names
 
 
-def actor_net(ds: xr.Dataset) -> xr.DataArray:
-    """(draw, actor) net present value per actor, benefits minus costs (cost lines are positive)."""
+def actor_net(ds: xr.Dataset, *, base: bool = False) -> xr.DataArray:
+    """(draw, actor) net present value per actor, benefits minus costs (cost lines are positive); the
+    base case's (actor,) with ``base=True``. From the per-actor totals every store keeps, else from the
+    npv cube of a full store."""
+    pre = "base_" if base else ""
+    if f"{pre}actor_costs" in ds and f"{pre}actor_benefits" in ds:
+        return ds[f"{pre}actor_benefits"].astype(np.float64) - ds[f"{pre}actor_costs"].astype(np.float64)
     sign = xr.where(ds["kind"] == "cost", -1.0, 1.0)
-    return (ds["npv"] * sign).sum("item")
+    return (ds[f"{pre}npv"] * sign).sum("item")
 
 
 def actor_targets(ds: xr.Dataset) -> list[str]:
@@ -67,7 +72,7 @@ def actor_targets(ds: xr.Dataset) -> list[str]:
     if not _has_actors(ds):
         return []
     net = actor_net(ds).values
-    base = (ds["base_npv"] * xr.where(ds["kind"] == "cost", -1.0, 1.0)).sum("item").values
+    base = actor_net(ds, base=True).values
     out = [ACTOR_PREFIX + a for j, a in enumerate(ds["actor"].values) if np.any(net[:, j] != 0) or base[j] != 0]
     return out + [ACTOR_PREFIX + MUNICIPALITY]
 

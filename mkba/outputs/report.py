@@ -491,6 +491,7 @@ def build_report(
     scenarios: Sequence[Mapping[str, Any]] | None = None,
     charts: Sequence[str] = (),
     sensitivity: Sequence[tuple[str, xr.Dataset]] = (),
+    decision: Sequence[tuple[str, Any]] = (),
     study_status: str = "missing",
 ) -> Report:
     """The report's content as blocks; ``charts`` names the chart files that exist."""
@@ -596,6 +597,15 @@ def build_report(
                 for p in sa["parameter"].values[:8]]
         rep.table(Table([t["input"], *idx], rows))
 
+    for kind, b in decision:  # "Besluit en onzekerheid": plain blocks from mkba.decision.section
+        if kind == "table":
+            rep.table(Table(b["header"], b["rows"], b.get("align", "")))
+        elif kind == "figure":
+            if b["name"] in charts:
+                rep.fig(Figure(b["name"], b["caption"]))
+        else:
+            rep.blocks.append((kind, b))
+
     if study is not None:
         rep.h(t["scenarios"])
         if scenarios and len(scenarios) > 1:
@@ -700,6 +710,20 @@ def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
     return oneway(s.model, s.parameters, target="saldo", low=0.05, high=0.95)
 
 
+def _decision_section(ds: xr.Dataset, lang: Lang, study: Study | None, chart_dir: Path) -> tuple[list, dict]:
+    """The blocks of "Besluit en onzekerheid" and its acceptability chart (issue 12)."""
+    from ..decision.section import report_section
+    from .charts import save_figure
+    from .decision_charts import plot_acceptability
+
+    blocks, a = report_section(ds, lang, correlated=bool(study.parameters.correlations) if study else None)
+    written = {}
+    if a is not None and a.acceptability is not None:
+        written["acceptability"] = save_figure(plot_acceptability(a.acceptability, lang=lang).figure,
+                                               chart_dir / "acceptability")
+    return blocks, written
+
+
 def write_report(
     ds: xr.Dataset,
     folder: str | Path,
@@ -760,14 +784,16 @@ def write_report(
 
             write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scenarios)
             out["excel"] = str(folder / "summary.xlsx")
+        decision, written_decision = _decision_section(ds, language, study, chart_dir)
     finally:
         written = job.result()
     if tornado_paths is not None:
         written["tornado"] = tornado_paths
 
     sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
+    written.update(written_decision)
     rep = build_report(ds, lang=language, study=study, tornado=tornado, tornado_why=why, scenarios=scenarios,
-                       charts=list(written), sensitivity=sensitivity, study_status=study_status)
+                       charts=list(written), sensitivity=sensitivity, study_status=study_status, decision=decision)
     images = {name: paths["png"].read_bytes() for name, paths in written.items()}
     md, page = render_markdown(rep), render_html(rep, images)
     atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))
