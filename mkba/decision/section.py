@@ -42,7 +42,7 @@ TEXT: dict[str, dict[str, str]] = {
         "measure": "Wat eerst meten?",
         "measure_note": "De waarde van volledige informatie over één invoer (EVPPI): wat het waard is die invoer "
                         "precies te kennen voordat men besluit. Geschat met niet-parametrische regressie op "
-                        "dezelfde trekkingen (Strong, Oakley & Brennan 2014), met standaardfout.",
+                        "dezelfde trekkingen (Strong e.a. 2014), met standaardfout.",
         "correlated": " De invoer is deels gecorreleerd getrokken; de schatting houdt daar rekening mee: wie één "
                       "invoer meet, leert ook iets over de invoer die ermee samenhangt.",
         "input": "Invoer", "group": "Groep", "evppi": "EVPPI", "se": "Standaardfout", "share": "Deel van EVPI",
@@ -88,7 +88,7 @@ TEXT: dict[str, dict[str, str]] = {
         "measure": "What to measure first?",
         "measure_note": "The expected value of perfect information on one input (EVPPI): what knowing that input "
                         "exactly before deciding is worth. Estimated by non-parametric regression on the same draws "
-                        "(Strong, Oakley & Brennan 2014), with its standard error.",
+                        "(Strong et al. 2014), with its standard error.",
         "correlated": " Some inputs are sampled as correlated; the estimate respects that: measuring one input also "
                       "tells something about the inputs correlated with it.",
         "input": "Input", "group": "Group", "evppi": "EVPPI", "se": "Standard error", "share": "Share of EVPI",
