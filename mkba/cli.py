@@ -128,6 +128,21 @@ def _print_table(result: dict[str, Any]) -> None:
                   + (" (e.g. no municipal costs)" if name == "bc_municipal" else ""))
 
 
+def _print_plan(result: dict[str, Any]) -> None:
+    """With a [plan]: the municipal budget per year (undiscounted cash flows) with its 90 % interval."""
+    plan = result.get("plan")
+    if not plan:
+        return
+    m = plan["municipal"]
+    print()
+    print("municipal budget per year (benefits - costs of the municipality, cash flows, not discounted)")
+    head = f"{'year':<8}{'base':>14}{'P5':>14}{'P50':>14}{'P95':>14}"
+    print(head)
+    print("-" * len(head))
+    for i, year in enumerate(plan["years"]):
+        print(f"{year:<8}" + "".join(f"{_fmt(m[k][i], False):>14}" for k in ("base", "p5", "p50", "p95")))
+
+
 def _print_budget(result: dict[str, Any], lang: str) -> None:
     """The budget view "Wie betaalt, wie wint" / "Who pays, who gains" (NPV per party)."""
     from .outputs.budget import BUDGET_TITLE, budget_ratio_sentence, budget_table
@@ -271,6 +286,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         _print_table(result)
         _print_budget(result, args.lang or study.spec.study.language)
+        _print_plan(result)
         if conv is not None:
             state = "converged" if conv.converged else f"NOT converged (cap {conv.max_draws:,} draws reached)"
             print(f"precision € {conv.precision:,.0f}: {state} after {conv.draws:,} draws")

@@ -311,3 +311,105 @@ class TestDirichlet:
         assert design["groups"].count("reach") == 3  # the three shares are one group
         assert res["parameter"].values.tolist() == ["reach", "costs"] and res.attrs["n_evaluations"] == 64 * 4
         assert float(res["value"].sel(parameter="reach", index="ST")) > 0.5  # the composition drives escalation
+
+
+class TestPlan:
+    EFFECTS = {"effects__work": {"persons": 4}, "effects__substitution": {"trajectories": 220, "price": 500},
+               "effects__escalation": {"households": {"families": 5, "other": 5}}}
+
+    def test_one_year_at_full_effect_equals_no_plan(self):
+        plain = study(**self.EFFECTS, costs__cost_per_fte={"dist": "pert", "min": 70_000, "mode": 74_000,
+                                                           "max": 78_000})
+        raw = copy.deepcopy(dict(plain.raw))
+        raw["plan"] = {"years": [2021], "team_fte": [10], "ramp_up": [1.0]}
+        planned = Study.from_dict(raw)
+        a = run(plain.model, plain.parameters, draws=2000, seed=4).outputs
+        b = run(planned.model, planned.parameters, draws=2000, seed=4).outputs
+        for k in ("line", "npv", "costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal",
+                  "actor_costs", "actor_benefits"):
+            assert_array_equal(a[k], b[k], err_msg=k)
+        # and the per-year flows of that one cohort are its cash flows over years 0..9
+        assert_allclose(b["plan_costs"].sum(axis=2).sum(axis=1) + 0, a["costs"], rtol=1e-12)  # costs all in year 0
+        assert_allclose(b["plan_costs_discounted"][:, 0].sum(axis=1), a["costs"], rtol=1e-12)
+
+    def test_cohorts_scale_and_discount(self):
+        plain = study(**self.EFFECTS)
+        raw = copy.deepcopy(dict(plain.raw))
+        raw["plan"] = {"years": [2021, 2022, 2023], "team_fte": [5, 10, 10], "ramp_up": [0.25, 0.5, 1.0],
+                       "investments": [1_200_000, 600_000, 300_000]}
+        planned = Study.from_dict(raw)
+        one, many = base_lines(plain), base_lines(planned)
+        team = 0.5 + DF[1] + DF[2]  # team lines scale with fte / 10
+        ramp = 0.25 + 0.5 * DF[1] + DF[2]  # effect lines with the ramp-up
+        for item in ("null_situation", "new_for_old"):
+            assert many[item] == pytest.approx(one[item] * team)
+        for item in ("substitution", "effectiveness", "escalation"):
+            assert many[item] == pytest.approx(one[item] * ramp)
+        assert many["investment"] == pytest.approx(1_200_000 + 600_000 * DF[1] + 300_000 * DF[2])
+        b = base_case(planned)
+        # the municipal budget per calendar year, by hand for 2021: the first cohort's year 0 at half the team
+        # (costs and new-for-old cancel) + a quarter of its substitution saving − the investment
+        assert b["plan_municipal"][0, 0] == pytest.approx(0.25 * 220 * 500 - 1_200_000)
+        # 2022: second cohort's year 0 (half effect) + the first cohort's year-1 work saving and escalation
+        # municipal part of the one-class steps (W&I + Wmo + Welzijn + Jeugd of the profile); weight 1 in year 1
+        esc_y1 = 5 * (0.4 * 7200 + 0.3 * 7800 + 0.25 * 34100) / 0.95 + 5 * (0.4 * 8000 + 0.35 * 1300 + 0.25 * 1300)
+        work_y1 = 4 * 16_800
+        expected = 0.5 * 220 * 500 + 0.25 * (work_y1 + esc_y1) - 600_000
+        assert b["plan_municipal"][0, 1] == pytest.approx(expected)
+        assert b["plan_costs"].shape[1] == 3 + 9
+
+    def test_run_prints_the_municipal_budget_per_year(self, tmp_path, capsys):
+        import tomllib  # noqa: F401
+        raw = raw_study(**self.EFFECTS)
+        raw["costs"]["cost_per_fte"] = {"dist": "pert", "min": 70_000, "mode": 74_000, "max": 78_000}
+        raw["plan"] = {"years": [2021, 2022], "team_cost": [370_000, 740_000], "ramp_up": [0.5, 1.0]}
+        path = tmp_path / "plan.toml"
+        path.write_text(_toml(raw), encoding="utf-8")
+        assert main(["run", str(path), "--draws", "500", "--out", str(tmp_path / "o"), "--no-report"]) == 0
+        out = capsys.readouterr().out
+        assert "municipal budget per year" in out and "\n2021 " in out and "\n2031 " in out
+        assert main(["run", str(path), "--draws", "500", "--out", str(tmp_path / "o2"), "--no-report",
+                     "--json"]) == 0
+        res = json.loads(capsys.readouterr().out)
+        m = res["plan"]["municipal"]
+        assert res["plan"]["years"][0] == 2021 and len(m["p5"]) == 2 + 9
+        assert all(lo <= mid <= hi for lo, mid, hi in zip(m["p5"], m["p50"], m["p95"]))
+
+    def test_plan_errors(self):
+        raw = raw_study()
+        raw["plan"] = {"years": [2021, 2022], "team_fte": [10]}
+        assert any("plan: " in m and "team_fte needs one value per plan year (2)" in m for m in problems(raw))
+
+
+def _toml(raw: dict) -> str:
+    """A tiny TOML writer for the test studies (tables, numbers, strings, lists of numbers)."""
+    lines: list[str] = []
+
+    def value(v):
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+        return repr(v)
+
+    def table(prefix, d):
+        simple = {k: v for k, v in d.items() if not (isinstance(v, dict) and any(isinstance(x, dict) for x in
+                                                                                   v.values()) or k in BLOCKS)}
+        nested = {k: v for k, v in d.items() if k not in simple}
+        if prefix:
+            lines.append(f"[{prefix}]")
+        for k, v in simple.items():
+            lines.append(f"{k} = {value(v)}")
+        for k, v in nested.items():
+            table(f"{prefix}.{k}" if prefix else k, v)
+
+    table("", raw)
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS = {"study", "simulation", "reach", "costs", "effects", "prices", "plan", "work", "substitution",
+          "escalation", "share_severity"}

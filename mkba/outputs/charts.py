@@ -254,7 +254,9 @@ def plot_costs_benefits(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = 
         for x, var in ((0, "costs"), (1, "benefits")):
             v = _finite(ds[var].values)
             mean, q5, q95 = v.mean(), *np.quantile(v, (0.05, 0.95))
-            ax.errorbar(x, mean, yerr=[[mean - q5], [q95 - mean]], color=INK, capsize=8, lw=1.5, capthick=1.5)
+            # max(…, 0): a total that does not vary has mean and quantiles equal up to rounding
+            ax.errorbar(x, mean, yerr=[[max(mean - q5, 0.0)], [max(q95 - mean, 0.0)]], color=INK, capsize=8,
+                        lw=1.5, capthick=1.5)
         ax.set_xticks([0, 1], [_t(lang, "costs"), _t(lang, "benefits")])
         ax.set_xlim(-0.6, 2.9)  # room on the right for the legend
         unit = _money_axis(ax.yaxis, max(bottoms), lang)
@@ -284,7 +286,7 @@ def plot_actors(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") ->
             q5, q95 = np.quantile(net, (0.05, 0.95), axis=0)
             ppos = (net > 0).mean(axis=0)
             ax.barh(y, mean, color=GREYS[2], hatch="///", edgecolor=INK, linewidth=0.5, label=_t(lang, "mean"))
-            ax.errorbar(mean, y, xerr=[mean - q5, q95 - mean], fmt="none", ecolor=INK, capsize=3, lw=1.0,
+            ax.errorbar(mean, y, xerr=[np.maximum(mean - q5, 0.0), np.maximum(q95 - mean, 0.0)], fmt="none", ecolor=INK, capsize=3, lw=1.0,
                         label=_t(lang, "interval"))
             extent = float(np.max(np.abs(np.concatenate([q5, q95])))) or 1.0
             involved = np.any(net != 0, axis=0)

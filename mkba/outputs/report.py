@@ -759,7 +759,9 @@ def write_report(
     job = ChartJob(ds, chart_dir, lang=language)  # drawn in worker processes while we do the rest here
     try:
         tornado, why, tornado_paths = None, "", None
-        if study is not None:
+        if study is not None and not study.scenario(str(ds.attrs.get("scenario", "base"))).parameters.uncertain:
+            why = "geen onzekere invoer" if language == "nl" else "no uncertain inputs"
+        elif study is not None:
             try:
                 from .sensitivity_charts import plot_tornado
 

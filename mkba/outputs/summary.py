@@ -15,7 +15,7 @@ from ..simulator.domain import MUNICIPAL_ACTORS
 from .lines import line_kinds, line_order
 
 __all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
-           "budget", "sources", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
+           "budget", "sources", "plan_budget", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
@@ -157,6 +157,24 @@ def summarise(ds: xr.Dataset) -> dict[str, Any]:
         **(budget(ds) if "actor_costs" in ds or "npv" in ds else {}),
         "sources": sources(ds),
         "lines": {"order": line_order(ds), "kind": line_kinds(ds)},
+        **({"plan": plan_budget(ds)} if "plan_municipal" in ds else {}),
+    }
+
+
+def plan_budget(ds: xr.Dataset) -> dict[str, Any]:
+    """The municipal budget per plan year (benefits − costs of the municipal actors, undiscounted cash
+    flows): base case, mean and the 90 % interval (P5–P95) per calendar year."""
+    v = np.asarray(ds["plan_municipal"].values, dtype=np.float64)
+    q = np.quantile(v, QUANTILES, axis=0)
+    return {
+        "years": [int(y) for y in ds["plan_year"].values],
+        "municipal": {
+            "base": [float(x) for x in ds["base_plan_municipal"].values],
+            "mean": [float(x) for x in v.mean(axis=0)],
+            "p5": [float(x) for x in q[0]],
+            "p50": [float(x) for x in q[1]],
+            "p95": [float(x) for x in q[2]],
+        },
     }
 
 
