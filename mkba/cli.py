@@ -409,8 +409,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                                   groups=args.groups, **extra)
     except ValueError as exc:
         raise UsageError(f"{where}{f' --n {args.n}' if args.n else ''}: {exc}") from None
-    out = Path(args.out) / study.name
-    written = write_sensitivity(out, ds, oneway=ow, spider=sp, switching=sw, lang=study.spec.study.language)
+    from .outputs.folder import FolderBusy, output_folder
+    from .outputs.sensitivity_report import sensitivity_stem
+
+    # its own all-or-nothing folder, named by method, grouping and target: results never overwrite others
+    stem = sensitivity_stem(args.method, args.groups, args.target)
+    name = f"{study.name}.{stem}"
+    try:
+        with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
+            ds.attrs.update(run_id=stage.run_id, study_hash=study.content_hash, groups=int(bool(args.groups)))
+            written = write_sensitivity(stage.path, ds, oneway=ow, spider=sp, switching=sw,
+                                        lang=study.spec.study.language, stem=stem)
+    except FolderBusy as exc:
+        raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
+                         "or choose another --out") from None
+    written = [stage.final_of(p) for p in written]
     if args.json:
         print(json.dumps(sa.to_json(ds)))
         return 0
@@ -637,7 +650,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="morris: evaluate inputs with an unbounded support (normal, lognormal) on this quantile "
                         "range instead of the grid's 0 and 1 (default 0.005,0.995 = P0.5–P99.5)")
     p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")
-    p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<study>/")
+    p.add_argument("--out", default="outputs",
+                   help="output folder (default: outputs/); writes DIR/<study>.sensitivity-<method>[-grouped]"
+                        "[-<target>]/ (or <name>-2, … when it exists)")
+    p.add_argument("--overwrite", action="store_true", help="replace that folder if it exists")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_sensitivity)
 

@@ -180,3 +180,33 @@ def test_checksum_covers_every_variable():
                    lambda d: d.assign_coords(n=("d", list("wxyq"))), lambda d: d.drop_vars("b")):
         assert data_checksum(change(ds)) != ref
     assert data_checksum(ds.assign_attrs(title="other")) == ref  # attrs are provenance, not data
+
+
+class TestSensitivityNames:
+    """Grouped and ungrouped results have distinct names, nothing is overwritten silently, and the
+    report cites the exact file it used with its run id (issue 15 item 6)."""
+
+    def sens(self, capsys, out: Path, *extra: str) -> dict:
+        assert main(["sensitivity", "--method", "morris", "--n", "4", "--out", str(out), *extra]) == 0
+        capsys.readouterr()
+        return {}
+
+    def test_distinct_names_and_report_link(self, tmp_path, capsys):
+        self.sens(capsys, tmp_path)
+        self.sens(capsys, tmp_path, "--groups")
+        self.sens(capsys, tmp_path, "--groups")  # the same again: a numbered folder, the first kept
+        self.sens(capsys, tmp_path, "--target", "actor:jeugd")
+        names = listing(tmp_path)
+        assert names == [f"{NAME}.sensitivity-morris", f"{NAME}.sensitivity-morris-actor-jeugd",
+                         f"{NAME}.sensitivity-morris-grouped", f"{NAME}.sensitivity-morris-grouped-2"]
+        grouped = tmp_path / f"{NAME}.sensitivity-morris-grouped" / "sensitivity-morris-grouped.nc"
+        newest = tmp_path / f"{NAME}.sensitivity-morris-grouped-2" / "sensitivity-morris-grouped.nc"
+        with xr.open_dataset(grouped, engine="h5netcdf") as a, xr.open_dataset(newest, engine="h5netcdf") as b:
+            assert a.attrs["groups"] == 1 and a.attrs["run_id"] < b.attrs["run_id"]
+            run_id = b.attrs["run_id"]
+        assert main(["run", "--draws", "300", "--out", str(tmp_path)]) == 0
+        capsys.readouterr()
+        md = (tmp_path / NAME / "report.md").read_text(encoding="utf-8")
+        assert f"{NAME}.sensitivity-morris-grouped-2/sensitivity-morris-grouped.nc, run {run_id}" in md
+        assert f"{NAME}.sensitivity-morris/sensitivity-morris.nc, run " in md
+        assert "sensitivity-morris-grouped/sensitivity-morris-grouped.nc" not in md  # the older one is not used

@@ -330,10 +330,10 @@ class TestCli:
         assert set(out["ranking"]) == set(out["indices"]) == set(study.parameters.uncertain)
         st = [out["indices"][p]["ST"] for p in out["ranking"]]
         assert st == sorted(st, reverse=True)
-        d = tmp_path / study.name
+        d = tmp_path / f"{study.name}.sensitivity-sobol"
         for f in ("tornado.png", "tornado.svg", "spider.png", "indices-sobol.png", "sensitivity-sobol.nc"):
             assert (d / f).stat().st_size > 0
-        assert not list(d.glob(".*tmp"))
+        assert sorted(p.name for p in tmp_path.iterdir()) == [d.name]  # no temporary or lock left
 
     def test_oneway_table_and_groups(self, tmp_path, capsys, retro_path):
         assert main(["sensitivity", str(retro_path), "--method", "oneway", "--target", "bc_financial",

@@ -688,19 +688,41 @@ def _method_note(ds: xr.Dataset, lang: Lang, scenarios: Sequence[Mapping[str, An
 
 
 def saved_sensitivity(folder: Path, ds: xr.Dataset) -> list[tuple[str, xr.Dataset]]:
-    """Global sensitivity results that ``mkba sensitivity`` left in ``folder`` for this study (optional
-    report content: anything unreadable or of another study is skipped)."""
-    found = []
-    for path in sorted(Path(folder).glob("sensitivity-*.nc")):
+    """Global sensitivity results of this study that ``mkba sensitivity`` wrote: its folders
+    ``<study>.sensitivity-*/`` beside ``folder`` (and ``sensitivity-*.nc`` in ``folder`` itself). Of each
+    kind (method, grouped or not, target) the newest by run id; a result of another study, or of a
+    changed study file (its content hash differs), is skipped, as is anything unreadable (optional
+    report content). Each comes with the label the report cites: its file and run id."""
+    folder = Path(folder)
+    study = str(ds.attrs.get("study", ""))
+    paths = sorted(folder.glob("sensitivity-*.nc"))
+    if study:
+        paths += sorted(folder.parent.glob(f"{glob_escape(study)}.sensitivity-*/sensitivity-*.nc"))
+    newest: dict[tuple[str, str, str], tuple[str, str, xr.Dataset]] = {}
+    for path in paths:
         try:
             with xr.open_dataset(path, engine="h5netcdf") as f:
                 sa = f.load()
         except Exception:  # noqa: BLE001 - optional content; a broken file must not stop the report
             continue
-        if {"value", "parameter", "index"} <= set(sa.variables) and sa.attrs.get("study", ds.attrs.get("study")) \
-                == ds.attrs.get("study") and sa.attrs.get("method") != "oneway":
-            found.append((path.name, sa))
-    return found
+        a = sa.attrs
+        if not {"value", "parameter", "index"} <= set(sa.variables) or a.get("method") == "oneway":
+            continue
+        if a.get("study", study) != study:
+            continue
+        if a.get("study_hash") and ds.attrs.get("study_hash") and a["study_hash"] != ds.attrs["study_hash"]:
+            continue
+        key = (str(a.get("method")), str(a.get("groups", 0)), str(a.get("target")))
+        run_id = str(a.get("run_id", ""))
+        rel = path.name if path.parent == folder else f"{path.parent.name}/{path.name}"
+        label = f"{rel}, run {run_id}" if run_id else rel
+        if key not in newest or run_id > newest[key][0]:
+            newest[key] = (run_id, label, sa)
+    return [(label, sa) for _, label, sa in newest.values()]
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
 def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:

@@ -62,6 +62,16 @@ def _clean_attrs(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+def sensitivity_stem(method: str, groups: bool = False, target: str = "saldo") -> str:
+    """The file and folder stem of a sensitivity result: grouped and ungrouped results, and results for
+    different targets, never share a name (``sensitivity-sobol``, ``sensitivity-sobol-grouped``,
+    ``sensitivity-morris-bc_social``; ``actor:jeugd`` → ``actor-jeugd``)."""
+    stem = f"sensitivity-{method}" + ("-grouped" if groups else "")
+    if target != "saldo":
+        stem += "-" + "".join(c if c.isalnum() or c in "_." else "-" for c in target)
+    return stem
+
+
 def write_sensitivity(
     out: Path,
     indices: xr.Dataset,
@@ -70,9 +80,10 @@ def write_sensitivity(
     spider: xr.Dataset,
     switching: xr.Dataset | None = None,
     lang: str = "nl",
+    stem: str | None = None,
 ) -> list[Path]:
-    """Write ``sensitivity-<method>.nc`` and ``.csv``, ``tornado.png``/``.svg``, ``spider.png`` and
-    (for a global method) ``indices-<method>.png`` under ``out``; return the paths written."""
+    """Write ``<stem>.nc`` and ``.csv`` (default stem ``sensitivity-<method>``), ``tornado.png``/``.svg``,
+    ``spider.png`` and (for a global method) ``indices-<method>.png`` under ``out``; return the paths."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
@@ -89,10 +100,11 @@ def write_sensitivity(
         ds["switching_value"] = sw["switching_value"]
         ds["switching_status"] = sw["status"].astype(str)
         ds.attrs["switching_threshold"] = float(switching.attrs["threshold"])
-    nc = out / f"sensitivity-{method}.nc"
+    stem = stem or f"sensitivity-{method}"
+    nc = out / f"{stem}.nc"
     write_netcdf(ds, nc)
     written.append(nc)
-    csv = out / f"sensitivity-{method}.csv"
+    csv = out / f"{stem}.csv"
     frame = indices["value"].to_pandas()
     conf = indices["conf"].to_pandas().add_suffix("_conf")
     table = frame.join(conf.loc[:, conf.notna().any()])
