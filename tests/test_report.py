@@ -49,7 +49,8 @@ def results(run_dir) -> xr.Dataset:
 def _headline_numbers(ds: xr.Dataset, lang: str) -> tuple[str, str, str]:
     res = summarise(ds)
     lo, hi = format_money_ends(res["summary"]["saldo"]["p5"], res["summary"]["saldo"]["p95"], lang=lang)
-    return lo, hi, format_probability(res["probabilities"]["bc_social_gt_1"], lang=lang)
+    p = format_probability(res["probabilities"]["bc_social_gt_1"], lang=lang)
+    return lo, hi, p if p[:1] in "<>" else f"= {p}"  # "> 0,99", never "= > 0,99"
 
 
 class TestRunWritesReport:
@@ -67,7 +68,8 @@ class TestRunWritesReport:
     def test_headline_carries_the_run_numbers(self, run_dir, results):
         md = (run_dir[0] / "report.md").read_text(encoding="utf-8")
         lo, hi, p = _headline_numbers(results, "nl")
-        assert f"Met 90 % waarschijnlijkheid ligt het saldo tussen {lo} en {hi}; P(B/K > 1) = {p}." in md
+        assert f"Met 90 % waarschijnlijkheid ligt het saldo tussen {lo} en {hi}; P(B/K > 1) {p}." in md
+        assert "= >" not in md and "= <" not in md  # a probability is "> 0,99", not "= > 0,99"
 
     def test_sections_present(self, run_dir):
         md = (run_dir[0] / "report.md").read_text(encoding="utf-8")
@@ -171,7 +173,7 @@ class TestRegenerate:
         assert code == 0, err
         md = (tmp_path / "report.md").read_text(encoding="utf-8")
         lo, hi, p = _headline_numbers(results, "en")
-        assert f"With 90 % probability the saldo lies between {lo} and {hi}; P(B/C > 1) = {p}." in md
+        assert f"With 90 % probability the saldo lies between {lo} and {hi}; P(B/C > 1) {p}." in md
         assert "without the scenario comparison" in md
         assert "## What-if scenarios" not in md and "geen-escalatie" not in md
         assert "Work & Income" in md

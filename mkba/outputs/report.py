@@ -50,7 +50,7 @@ SCENARIO_DRAWS = 5_000  # draws per scenario in the side-by-side comparison (com
 _T: dict[str, dict[str, str]] = {
     "nl": {
         "title": "MKBA", "headline": "Met 90 % waarschijnlijkheid ligt het saldo tussen {lo} en {hi}; "
-        "P(B/K > 1) = {p}.", "base_sentence": "In het basisgeval (de gepubliceerde puntschatting) is het saldo {saldo} "
+        "P(B/K > 1) {p}.", "base_sentence": "In het basisgeval (de gepubliceerde puntschatting) is het saldo {saldo} "
         "en de maatschappelijke B/K-verhouding {bc}.",
         "results": "Kosten en baten", "line": "Post", "base": "Basisgeval", "median": "Mediaan",
         "mean": "Gemiddelde", "range": "90 %-interval (P5–P95)", "p_gt": "P(> 1)", "costs": "Totaal kosten",
@@ -96,7 +96,7 @@ _T: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "SCBA", "headline": "With 90 % probability the saldo lies between {lo} and {hi}; "
-        "P(B/C > 1) = {p}.", "base_sentence": "In the base case (the published point estimate) the saldo is {saldo} "
+        "P(B/C > 1) {p}.", "base_sentence": "In the base case (the published point estimate) the saldo is {saldo} "
         "and the social B/C ratio {bc}.",
         "results": "Costs and benefits", "line": "Line", "base": "Base case", "median": "Median", "mean": "Mean",
         "range": "90% interval (P5–P95)", "p_gt": "P(> 1)", "costs": "Total costs", "benefits": "Total benefits",
@@ -504,7 +504,8 @@ def build_report(
     rep = Report(lang=lang, title=f"{t['mkba_title']}: {title}" + ("" if scen == "base" else f" — {scen}"))
 
     lo, hi = format_money_ends(summ["saldo"]["p5"], summ["saldo"]["p95"], lang=lang)
-    rep.p(t["headline"].format(lo=lo, hi=hi, p=format_probability(prob["bc_social_gt_1"], lang=lang)))
+    p_text = format_probability(prob["bc_social_gt_1"], lang=lang)  # "0,96", or "> 0,99": never a certainty
+    rep.p(t["headline"].format(lo=lo, hi=hi, p=p_text if p_text[:1] in "<>" else f"= {p_text}"))
     rep.p(t["base_sentence"].format(saldo=format_money(base["saldo"], lang=lang),
                                     bc=format_ratio(base["bc_social"], lang=lang)))
     if study is None:  # the file's name only: a council document shows no paths of the analyst's machine
