@@ -160,6 +160,24 @@ def test_cluster_example_compiles_and_uses_real_api() -> None:
     assert {"draws"} <= set(inspect.signature(Batch.with_options).parameters)
 
 
+def _placed(study: dict, fragment: dict) -> dict:
+    """``study`` with the fragment's values in place: a top-level table replaces the study's; a bare
+    key (`n_households = …`, shown without its table) replaces the value of that name in the one table
+    of the study that has it."""
+    import copy
+
+    out = copy.deepcopy(study)
+    for key, value in fragment.items():
+        if key in out:
+            out[key] = value
+            continue
+        homes = [t for t in out.values() if isinstance(t, dict) and key in t]
+        homes += [s for t in out.values() if isinstance(t, dict) for s in t.values() if isinstance(s, dict) and key in s]
+        assert len(homes) == 1, f"{key}: in {len(homes)} tables of the study"
+        homes[0][key] = value
+    return out
+
+
 def test_toml_examples_are_valid(tmp_path: Path) -> None:
     import tomllib
 
@@ -174,8 +192,8 @@ def test_toml_examples_are_valid(tmp_path: Path) -> None:
             path = folder / "studies" / "example-batch.toml"
             path.write_text(b.code, encoding="utf-8")
             assert Batch.from_toml(path).cases
-        else:  # a fragment of a study file: in place of the bundled study's own tables, it validates
-            Study.from_dict({**study, **fragment}, source=f"README.md:{b.line}")
+        else:  # a fragment of a study file: in place of the bundled study's own values, it validates
+            Study.from_dict(_placed(study, fragment), source=f"README.md:{b.line}")
 
 
 def test_figures_are_the_computed_ones() -> None:
