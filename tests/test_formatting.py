@@ -134,3 +134,11 @@ class TestNumbersRatiosPercentages:
     def test_bad_language(self):
         with pytest.raises(ValueError, match="lang"):
             format_money(1.0, lang="de")  # type: ignore[arg-type]
+
+
+def test_probability_claim_in_running_text():
+    from mkba.outputs.formatting import format_probability_claim
+
+    assert format_probability_claim(0.957) == "= 0,96" and format_probability_claim(0.957, lang="en") == "= 0.96"
+    assert format_probability_claim(1.0) == "> 0,99" and format_probability_claim(0.0, lang="en") == "< 0.01"
+    assert format_probability_claim(0.9996, decimals=3) == "> 0,999"

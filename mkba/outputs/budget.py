@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..simulator.domain import ACTOR_LABELS, MUNICIPAL_ACTORS
-from .formatting import Lang, format_money, format_money_range, format_probability, format_ratio, format_ratio_range
+from .formatting import (Lang, format_money, format_money_range, format_probability, format_probability_claim,
+                         format_ratio, format_ratio_range)
 
 __all__ = ["budget_table", "budget_ratio_sentence", "BUDGET_TITLE"]
 
@@ -22,12 +23,12 @@ _T = {
            "balance_base": "Saldo (basisgeval)", "balance_p50": "Saldo (mediaan)",
            "balance_range": "Saldo 90 %-interval", "p": "P(saldo > 0)", "municipality": "Gemeente (totaal)",
            "ratio": "B/K-verhouding gemeente: {base} in het basisgeval, mediaan {p50}, 90 %-interval {range}; "
-                    "P(B/K gemeente > 1) = {p}."},
+                    "P(B/K gemeente > 1) {p}."},
     "en": {"party": "Party", "costs": "Costs (base case)", "benefits": "Benefits (base case)",
            "balance_base": "Balance (base case)", "balance_p50": "Balance (median)",
            "balance_range": "Balance 90% interval", "p": "P(balance > 0)", "municipality": "Municipality (total)",
            "ratio": "Municipal B/C ratio: {base} in the base case, median {p50}, 90% interval {range}; "
-                    "P(municipal B/C > 1) = {p}."},
+                    "P(municipal B/C > 1) {p}."},
 }
 
 
@@ -68,4 +69,4 @@ def budget_ratio_sentence(result: Mapping[str, Any], lang: Lang) -> str:
     bc = m["bc"]
     return _T[lang]["ratio"].format(base=format_ratio(bc["base"], lang=lang), p50=format_ratio(bc["p50"], lang=lang),
                                     range=format_ratio_range(bc["p5"], bc["p95"], lang=lang),
-                                    p=format_probability(m["p_bc_gt_1"], lang=lang))
+                                    p=format_probability_claim(m["p_bc_gt_1"], lang=lang))

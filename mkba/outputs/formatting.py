@@ -30,6 +30,7 @@ __all__ = [
     "format_ratio_range",
     "format_percent",
     "format_probability",
+    "format_probability_claim",
     "round_to",
     "NOT_APPLICABLE",
     "format_source",
@@ -219,3 +220,10 @@ def format_source(source: str, note: str = "", lang: Lang = "nl") -> str:
     if note:
         text = f"{text} ({note})" if text else note
     return text
+
+
+def format_probability_claim(p: float, *, lang: Lang = "nl", decimals: int = 2) -> str:
+    """A probability as it follows "P(…)" in running text: "= 0,96", "> 0,99" or "< 0,01" (never
+    "= > 0,99")."""
+    text = format_probability(p, lang=lang, decimals=decimals)
+    return text if text[:1] in "<>" else f"= {text}"

@@ -32,6 +32,7 @@ from .formatting import (
     format_number,
     format_percent,
     format_probability,
+    format_probability_claim,
     format_ratio,
     format_ratio_range,
     format_source,
@@ -504,8 +505,7 @@ def build_report(
     rep = Report(lang=lang, title=f"{t['mkba_title']}: {title}" + ("" if scen == "base" else f" — {scen}"))
 
     lo, hi = format_money_ends(summ["saldo"]["p5"], summ["saldo"]["p95"], lang=lang)
-    p_text = format_probability(prob["bc_social_gt_1"], lang=lang)  # "0,96", or "> 0,99": never a certainty
-    rep.p(t["headline"].format(lo=lo, hi=hi, p=p_text if p_text[:1] in "<>" else f"= {p_text}"))
+    rep.p(t["headline"].format(lo=lo, hi=hi, p=format_probability_claim(prob["bc_social_gt_1"], lang=lang)))
     rep.p(t["base_sentence"].format(saldo=format_money(base["saldo"], lang=lang),
                                     bc=format_ratio(base["bc_social"], lang=lang)))
     if study is None:  # the file's name only: a council document shows no paths of the analyst's machine
@@ -528,7 +528,7 @@ def build_report(
         if name in items and base[name] == 0 and s["p5"] == 0 and s["p95"] == 0:
             continue  # a line this study does not use
         label = _label(labels, name, lang) if name in items else t[name]
-        last = f"P(> 0) = {format_probability(prob['saldo_gt_0'], lang=lang)}" if name == "saldo" else ""
+        last = f"P(> 0) {format_probability_claim(prob['saldo_gt_0'], lang=lang)}" if name == "saldo" else ""
         rows.append([label, format_money(base[name], lang=lang), format_money(s["p50"], lang=lang),
                      format_money_range(s["p5"], s["p95"], lang=lang), last])
     rep.table(Table(header, rows))
