@@ -402,7 +402,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         sp = sa.spider(study.model, study.parameters, target=args.target)
         sw = sa.switching_values(study.model, study.parameters, target=args.target)
         if args.method == "oneway":
-            ds = sa.oneway_indices(ow)
+            ds = sa.flag_independence(sa.oneway_indices(ow), study.parameters)
         else:
             extra = {"quantile_range": args.quantile_range} if args.method == "morris" else {}
             ds = sa.analyse_study(study, method=args.method, target=args.target, n=args.n, seed=args.seed,
@@ -637,14 +637,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sensitivity", help="which inputs drive a result: Sobol, Morris, FAST, δ, PAWN, one-way")
     p.add_argument("study", nargs="?", help="study file (TOML); default: the bundled default study")
-    p.add_argument("--method", choices=("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway"),
-                   default="sobol", help="method (default: sobol)")
+    p.add_argument("--method", choices=("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "shapley", "oneway"),
+                   default="sobol", help="method (default: sobol; shapley, delta and pawn keep the study's "
+                                         "correlations, the others treat inputs as independent)")
     p.add_argument("--target", default="saldo",
                    help="saldo, costs, benefits, bc_social, bc_financial, bc_municipal, a line (e.g. escalation) "
                         "or an actor's net result (e.g. actor:jeugd); default saldo")
     p.add_argument("--n", type=_positive_int,
                    help="base sample: sobol 2048 (power of 2), morris 100 trajectories, fast 144 (k − 1) + 1 "
-                        "runs per input for k inputs, rbd-fast 2048, delta/pawn 20000 draws (the defaults)")
+                        "runs per input for k inputs, rbd-fast 2048, delta/pawn 20000 draws, shapley 2000 "
+                        "permutations (the defaults)")
     p.add_argument("--groups", action="store_true", help="grouped indices by input group (sobol, morris)")
     p.add_argument("--quantile-range", type=_quantile_range, default=(0.005, 0.995), metavar="LOW,HIGH",
                    help="morris: evaluate inputs with an unbounded support (normal, lognormal) on this quantile "

@@ -4,14 +4,16 @@ Generic over models: every function takes any vectorised ``f(inputs) -> dict[str
 :class:`mkba.ParameterSet`; the ``*_study`` conveniences take a :class:`mkba.Study`.
 
 - :func:`oneway`, :func:`spider`, :func:`switching_values` — one input at a time, others at base;
-- :func:`analyse` / :func:`analyse_study` — Sobol, Morris, FAST, RBD-FAST, δ, PAWN in one call;
+- :func:`analyse` / :func:`analyse_study` — Sobol, Morris, FAST, RBD-FAST, δ, PAWN, Shapley in one call;
 - :func:`sample` + :func:`evaluate_design` + ``analyse_<method>`` — the same, step by step;
 - :func:`given_data` — δ or PAWN on the Dataset of an existing :func:`mkba.simulate` run.
 """
 
 from __future__ import annotations
 
-from .analysis import DEFAULT_N, METHODS, analyse, analyse_study, default_n, method_notes, oneway_indices, to_json
+from .analysis import (DEFAULT_N, INDEPENDENT_METHODS, METHODS, analyse, analyse_study, default_n, flag_independence,
+                       method_notes, oneway_indices, to_json)
+from .shapley import analyse_shapley
 from .designs import MIN_N, check_design, evaluate_design, problem, sample
 from .fast import analyse_fast, analyse_rbd_fast
 from .given_data import analyse_given_data, given_data
@@ -22,6 +24,7 @@ from .targets import available_targets, extract
 
 __all__ = [
     "DEFAULT_N",
+    "INDEPENDENT_METHODS",
     "METHODS",
     "MIN_N",
     "analyse",
@@ -29,6 +32,7 @@ __all__ = [
     "analyse_given_data",
     "analyse_morris",
     "analyse_rbd_fast",
+    "analyse_shapley",
     "analyse_sobol",
     "analyse_study",
     "available_targets",
@@ -36,6 +40,7 @@ __all__ = [
     "default_n",
     "evaluate_design",
     "extract",
+    "flag_independence",
     "given_data",
     "method_notes",
     "oneway",

@@ -25,20 +25,25 @@ from .fast import analyse_fast, analyse_rbd_fast
 from .given_data import analyse_given_data, given_data
 from .morris import analyse_morris
 from .oneway import oneway
+from .shapley import analyse_shapley
 from .sobol import analyse_sobol
 from .targets import extract
 
 if TYPE_CHECKING:
     from ..simulator.study import Study
 
-__all__ = ["DEFAULT_N", "METHODS", "Method", "analyse", "analyse_study", "default_n", "method_notes", "to_json"]
+__all__ = ["DEFAULT_N", "INDEPENDENT_METHODS", "METHODS", "Method", "analyse", "analyse_study", "default_n",
+           "flag_independence", "method_notes", "to_json"]
 
-Method = Literal["sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway"]
-METHODS: tuple[str, ...] = ("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "oneway")
+Method = Literal["sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "shapley", "oneway"]
+METHODS: tuple[str, ...] = ("sobol", "morris", "fast", "rbd-fast", "delta", "pawn", "shapley", "oneway")
+# Methods whose design draws every input independently of the others (and the one-at-a-time tornado):
+# with study correlations their results say so (attr and JSON ``inputs_treated_as_independent``).
+INDEPENDENT_METHODS = ("sobol", "morris", "fast", "rbd-fast", "oneway")
 # Default base sample per method (see README "Sensitivity" for the run times on the bundled studies).
 # FAST's is not fixed: it grows with the number of inputs (:func:`default_n`).
 DEFAULT_N: dict[str, int] = {"sobol": 2048, "morris": 100, "fast": 0, "rbd-fast": 2048,
-                             "delta": 20_000, "pawn": 20_000, "oneway": 0}
+                             "delta": 20_000, "pawn": 20_000, "shapley": 2000, "oneway": 0}
 
 
 def default_n(method: str, params: ParameterSet) -> int:
@@ -93,10 +98,14 @@ def analyse(
     if groups and method not in ("sobol", "morris"):
         raise ValueError(f"{method} has no grouped indices; use sobol or morris with groups")
     n = default_n(method, params) if n is None else int(n)
-    if num_resamples is None:
+    if num_resamples is None and method != "shapley":
         num_resamples = 50 if method in ("delta", "pawn") else 100
     if method == "oneway":
-        return oneway_indices(oneway(model, params, target=target))
+        return flag_independence(oneway_indices(oneway(model, params, target=target)), params)
+    if method == "shapley":
+        ds = analyse_shapley(model, params, target=target, n=n, seed=seed,
+                             num_resamples=200 if num_resamples is None else num_resamples, conf_level=conf_level)
+        return _with_groups(ds, params)
     if method in ("delta", "pawn"):
         res = run(model, params, draws=max(n, 1), seed=seed, keep_inputs=True,
                   reduce=lambda out: {"target": extract(out, target)})
@@ -110,7 +119,17 @@ def analyse(
                     quantile_range=quantile_range)
     y = evaluate_design(model, params, design, target=target)
     ds = _ANALYSE[method](design, y, params, target=target, num_resamples=num_resamples, conf_level=conf_level)
-    return _with_groups(ds, params)
+    return flag_independence(_with_groups(ds, params), params)
+
+
+def flag_independence(ds: xr.Dataset, params: ParameterSet) -> xr.Dataset:
+    """Mark a result of a method that draws inputs independently (``INDEPENDENT_METHODS``) when the
+    parameters have correlations it ignored: attrs ``inputs_treated_as_independent`` = 1 and the
+    ignored ``correlations`` (JSON). With no correlations the attr is 0: nothing was ignored."""
+    ignored = [list(c) for c in params.correlations]
+    ds.attrs["inputs_treated_as_independent"] = int(bool(ignored))
+    ds.attrs["correlations_ignored"] = json.dumps(ignored)
+    return ds
 
 
 def _with_groups(ds: xr.Dataset, params: ParameterSet) -> xr.Dataset:
@@ -158,6 +177,11 @@ def _attr_json(ds: xr.Dataset, key: str, default: Any) -> Any:
 def method_notes(ds: xr.Dataset) -> list[str]:
     """One-line notes on what a result assumes, for the console (English)."""
     notes = []
+    if int(ds.attrs.get("inputs_treated_as_independent", 0)):
+        pairs = _attr_json(ds, "correlations_ignored", [])
+        notes.append(f"{ds.attrs.get('method', 'this method')} treats the inputs as independent: the study's "
+                     f"{len(pairs)} rank correlation(s) are ignored here (use --method shapley, delta or pawn, "
+                     "which keep them)")
     q = _attr_json(ds, "quantile_range", None)
     ranged = _attr_json(ds, "range_inputs", [])
     if q and ranged:
@@ -188,6 +212,8 @@ def to_json(ds: xr.Dataset) -> dict[str, Any]:
         "indices": indices,
         "ranking": ranking(ds),
     }
+    if "inputs_treated_as_independent" in ds.attrs:
+        out["inputs_treated_as_independent"] = bool(int(ds.attrs["inputs_treated_as_independent"]))
     if _attr_json(ds, "range_inputs", []):
         out["quantile_range"] = _attr_json(ds, "quantile_range", None)
         out["range_inputs"] = _attr_json(ds, "range_inputs", [])
