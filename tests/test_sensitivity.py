@@ -323,7 +323,8 @@ class TestCli:
                      "--out", str(tmp_path), "--json"])
         assert code == 0
         out = json.loads(capsys.readouterr().out)
-        assert set(out) == {"method", "target", "n_evaluations", "indices", "ranking"}
+        assert set(out) == {"method", "target", "n_evaluations", "indices", "ranking", "inputs_treated_as_independent"}
+        assert out["inputs_treated_as_independent"] is True  # the forward look has rank correlations
         assert out["method"] == "sobol" and out["target"] == "saldo"
         study = mkba.Study.from_toml(forward_path)
         assert out["n_evaluations"] == 128 * (len(study.parameters.uncertain) + 2)
