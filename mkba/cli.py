@@ -448,24 +448,23 @@ def _finite_json(v: Any) -> Any:
     return v
 
 
-def _alternative_runs(study: Study, names: list[str], *, draws: int, seed: int | None) -> dict[str, Any]:
-    """Each alternative (a scenario of ``study``, ``base``, or another study file) simulated on the same
-    draws. Everything is checked before the first simulation."""
-    from .simulator.results import simulate
-
+def _alternative_studies(study: Study, names: list[str]) -> dict[str, Study]:
+    """Each alternative: ``base``, a scenario of ``study``, or another study file (all checked before the
+    first draw; they are simulated with the same seed, so on the same draws)."""
     studies: dict[str, Study] = {}
     for name in names:
         if name in ("base", *study.scenarios):
             studies[name] = study.scenario(name)
         elif name.endswith(".toml") and Path(name).is_file():
-            studies[name] = Study.from_toml(name)
+            other = _load(name)
+            label = other.name if other.name not in studies and other.name not in study.scenarios else name
+            studies[label] = other  # named by its study name (a path is no label for a report)
         else:
             raise UsageError(f"--alternatives: {name!r} is not a scenario of {study.source} "
                              f"(available: {', '.join(['base', *study.scenarios])}) nor a study file")
     if len(studies) < 2:
         raise UsageError("--alternatives: give at least two different alternatives")
-    seed = study.spec.simulation.seed if seed is None else seed
-    return {k: simulate(s, draws=draws, seed=seed, store="full") for k, s in studies.items()}
+    return studies
 
 
 def _print_decision(a: Any, lang: str) -> None:
@@ -520,21 +519,22 @@ def _print_decision(a: Any, lang: str) -> None:
 
 def cmd_decide(args: argparse.Namespace) -> int:
     from .decision import TargetError, analyse, parse_grid
-    from .decision.acceptability import GridError
+    from .decision.acceptability import GridError, value_lines
+    from .decision.analysis import QALY_VALUE
     from .decision.targets import check_target
     from .simulator.results import FULL_LIMIT, atomic_write, simulate, write_netcdf
 
     # every argument is checked before the first draw, and nothing is written before all is computed
-    try:
-        check_target(args.target)
-    except TargetError as exc:
-        raise UsageError(f"--target: {exc}") from None
     try:
         grid = parse_grid(args.qaly_values)
     except GridError as exc:
         raise UsageError(f"--qaly-values: {exc}") from None
     root = _load(args.study)
     study = root.scenario(args.scenario)
+    try:
+        check_target(args.target, study.options.items)
+    except TargetError as exc:
+        raise UsageError(f"--target: {exc}") from None
     draws = args.draws or study.spec.simulation.draws
     if draws > FULL_LIMIT:
         raise UsageError(f"--draws: decide keeps every draw's inputs and actor split; at most {FULL_LIMIT:,}, "
@@ -542,9 +542,13 @@ def cmd_decide(args: argparse.Namespace) -> int:
     alt_names = [n.strip() for n in args.alternatives.split(",") if n.strip()] if args.alternatives else []
     if args.alternatives is not None and not alt_names:
         raise UsageError("--alternatives: the list is empty")
-    runs = _alternative_runs(root, alt_names, draws=draws, seed=args.seed) if alt_names else None
+    alt_studies = _alternative_studies(root, alt_names) if alt_names else {}
+    seed = study.spec.simulation.seed if args.seed is None else args.seed
+    runs = {k: simulate(s, draws=draws, seed=seed, store="full") for k, s in alt_studies.items()} or None
     ds = simulate(study, draws=draws, seed=args.seed, store="full")
-    a = analyse(ds, target=args.target, grid=grid, alternatives=runs, correlated=bool(study.parameters.correlations))
+    a = analyse(ds, target=args.target, grid=grid, alternatives=runs, correlated=bool(study.parameters.correlations),
+                qaly_lines=value_lines(QALY_VALUE, study.options.own_lines),
+                alternative_lines={k: value_lines(QALY_VALUE, s.options.own_lines) for k, s in alt_studies.items()})
     lang = args.lang or ("nl" if study.spec.study.language == "nl" else "en")
     result = _finite_json(a.to_json())
 

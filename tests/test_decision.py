@@ -27,7 +27,7 @@ from mkba.decision import (
     reweighted,
     target_values,
 )
-from mkba.decision.acceptability import GridError, break_even
+from mkba.decision.acceptability import GridError, break_even, value_lines
 from mkba.distributions import Fixed
 from mkba.simulator.engine import run
 from mkba.simulator.results import stored_model
@@ -180,6 +180,30 @@ class TestAcceptability:
             assert acc.p_saldo_gt_0[k] == float((rerun["saldo"] > 0).mean())
             assert acc.p_bc_social_gt_1[k] == float((rerun["bc_social"] > 1).mean())
 
+    def test_own_line_with_the_qaly_value_is_reweighted_too(self, forward_path):
+        # a municipality's own line "QALYs of informal carers" = carers × QALYs per carer × QALY value
+        raw = tomllib.loads(forward_path.read_text(encoding="utf-8"))
+        raw["inputs"] = {"carers": {"dist": "pert", "min": 10, "mode": 20, "max": 40},
+                         "qaly_per_carer": {"dist": "uniform", "min": 0.01, "max": 0.05}}
+        raw["lines"] = [{"name": "mantelzorg", "title": "Mantelzorgers", "kind": "immaterial",
+                         "factors": ["inputs.carers", "inputs.qaly_per_carer", "prices.qaly_value"],
+                         "timing": [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], "actors": {"households": 1.0}}]
+        study = mkba.Study.from_dict(raw)
+        ds = mkba.simulate(study, draws=3_000, seed=4, store="full")
+        with pytest.raises(ValueError, match="own lines"):
+            acceptability(ds, [50_000.0])  # which own lines carry the value, only the study says
+        lines = value_lines("prices.qaly_value", study.options.own_lines)
+        assert lines == ("quality_of_life", "mantelzorg")
+        values = [10_000.0, 80_000.0]
+        acc = acceptability(ds, values, lines=lines)
+        for k, v in enumerate(values):
+            r = copy.deepcopy(raw)
+            r["prices"]["qaly_value"] = v
+            rerun = mkba.simulate(mkba.Study.from_dict(r), draws=3_000, seed=4, store="full")
+            assert_allclose(reweighted(ds, [v], lines=lines)["saldo"][:, 0], rerun["saldo"].values, rtol=1e-12,
+                            atol=1e-6)
+            assert acc.p_bc_social_gt_1[k] == float((rerun["bc_social"] > 1).mean())
+
     def test_curve_is_the_cdf_of_the_per_draw_break_even(self, near_ds):
         grid = parse_grid("0:150000:5000")
         acc = acceptability(near_ds, grid)
@@ -306,6 +330,13 @@ class TestCli:
         assert json.loads((out / "decision.json").read_text(encoding="utf-8")) == j
         for f in ("decision.nc", "charts/acceptability.png", "charts/acceptability.svg"):
             assert (out / f).is_file()
+
+    def test_another_study_as_alternative(self, tmp_path, capsys, forward_path, retro_path):
+        assert main(["decide", str(forward_path), "--draws", "1000", "--out", str(tmp_path), "--json",
+                     "--alternatives", f"base,{retro_path}"]) == 0
+        alt = json.loads(capsys.readouterr().out)["alternatives"]
+        assert alt["names"] == ["base", "steenwijkerland-2018"] and alt["best"] == "base"
+        assert alt["p_best"]["base"] == 1.0 and alt["incremental"]["steenwijkerland-2018"]["p95"] < 0
 
     def test_decide_console(self, tmp_path, capsys, forward_path):
         assert main(["decide", str(forward_path), "--draws", "1000", "--target", "actor:jeugd", "--out",

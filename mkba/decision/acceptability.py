@@ -16,16 +16,18 @@ its interval the P5–P95 of the per-draw break-even values.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
-from ..simulator.domain import VALUE_LINES
+from ..simulator.domain import ITEMS, VALUE_LINES
 
-__all__ = ["Acceptability", "acceptability", "reweighted", "value_per_draw", "parse_grid", "VALUE_LINES",
-           "GridError"]
+__all__ = ["Acceptability", "acceptability", "break_even", "reweighted", "value_lines", "value_per_draw",
+           "parse_grid", "VALUE_LINES", "GridError"]
 
 Array = NDArray[np.float64]
 REFERENCE_VALUES = (20_000.0, 50_000.0, 100_000.0)  # the range of the Dutch debate on the value of a QALY
@@ -38,7 +40,7 @@ class GridError(ValueError):
 @dataclass(frozen=True)
 class Acceptability:
     value: str  # the input, e.g. "prices.qaly_value"
-    line: str  # the line it multiplies
+    line: str  # the line(s) it multiplies, comma-separated
     grid: Array
     p_saldo_gt_0: Array
     p_bc_social_gt_1: Array
@@ -98,55 +100,97 @@ def value_per_draw(ds: xr.Dataset, name: str) -> Array:
     return np.full(ds.sizes["draw"], float(params[name]["base"]))
 
 
-def reweighted(ds: xr.Dataset, value: ArrayLike, name: str = "prices.qaly_value") -> dict[str, Array]:
-    """saldo, benefits and the value's line per draw (n, G) at the values ``value`` (G,) instead of the
-    sampled ones. Exact: the line is proportional to the value."""
-    line_name = VALUE_LINES[name]
+def value_lines(value: str, own_lines: Iterable[Any] = ()) -> tuple[str, ...]:
+    """The lines proportional to ``value``: the built-in one (``VALUE_LINES``) and every own line of the
+    study with the value among its factors once (an own line is the product of its factors). An own
+    line with the value twice is not linear in it: ValueError."""
+    lines = [VALUE_LINES[value]] if value in VALUE_LINES else []
+    for line in own_lines:
+        k = list(line.factors).count(value)
+        if k > 1:
+            raise ValueError(f"the own line {line.name!r} has {value} {k} times among its factors: not linear")
+        if k == 1:
+            lines.append(line.name)
+    if not lines:
+        raise ValueError(f"{value} enters no line linearly; choose one of: {', '.join(VALUE_LINES)}")
+    return tuple(lines)
+
+
+def _lines(ds: xr.Dataset, value: str, lines: Sequence[str] | None) -> tuple[str, ...]:
+    if lines is not None:
+        return tuple(lines)
+    known = set(ITEMS) | {"investment"}
+    own = [str(i) for i in ds["item"].values if str(i) not in known]
+    if own:  # an own line may carry the value too; only the study says which
+        raise ValueError(f"the study has own lines ({', '.join(own)}); give the lines proportional to {value} "
+                         "(value_lines(value, study.options.own_lines))")
+    return value_lines(value)
+
+
+def reweighted(ds: xr.Dataset, value: ArrayLike, name: str = "prices.qaly_value", *,
+               lines: Sequence[str] | None = None) -> dict[str, Array]:
+    """saldo, benefits, costs and the value's lines (summed) per draw, (n, G), at the values ``value`` (G,)
+    instead of the sampled ones. Exact: each of ``lines`` (default :func:`value_lines`) is proportional
+    to the value, so at v it is ``line · v / q`` in a draw with sampled value q."""
     q = value_per_draw(ds, name)[:, None]
-    line = np.asarray(ds["line"].sel(item=line_name).values, dtype=np.float64)[:, None]
     v = np.atleast_1d(np.asarray(value, dtype=np.float64))[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        new = np.where(q != 0, line * (v / q), 0.0)  # q = 0 → line 0 in that draw; nothing to scale
-    delta = new - line
-    return {"saldo": ds["saldo"].values[:, None] + delta, "benefits": ds["benefits"].values[:, None] + delta,
-            "line": new}
+    out = {"saldo": ds["saldo"].values.astype(np.float64)[:, None],
+           "benefits": ds["benefits"].values.astype(np.float64)[:, None],
+           "costs": ds["costs"].values.astype(np.float64)[:, None], "line": 0.0}
+    kinds = dict(zip((str(i) for i in ds["item"].values), (str(k) for k in ds["kind"].values)))
+    for item in _lines(ds, name, lines):
+        line = np.asarray(ds["line"].sel(item=item).values, dtype=np.float64)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = np.where(q != 0, line * (v / q), 0.0)  # q = 0 → the line is 0 in that draw
+        delta = new - line
+        if kinds[item] == "cost":
+            out["saldo"], out["costs"] = out["saldo"] - delta, out["costs"] + delta
+        else:
+            out["saldo"], out["benefits"] = out["saldo"] + delta, out["benefits"] + delta
+        out["line"] = out["line"] + new
+    return out
 
 
 def acceptability(ds: xr.Dataset, grid: ArrayLike, *, value: str = "prices.qaly_value",
-                  reference: ArrayLike = REFERENCE_VALUES) -> Acceptability:
+                  lines: Sequence[str] | None = None, reference: ArrayLike = REFERENCE_VALUES) -> Acceptability:
     """The acceptability curve of saldo and B/C social over ``grid`` values of ``value`` (and P(saldo > 0)
-    at the ``reference`` values, for the text)."""
-    if value not in VALUE_LINES:
-        raise KeyError(f"{value} does not enter one line linearly; choose one of: {', '.join(VALUE_LINES)}")
+    at the ``reference`` values, for the text). ``lines``: the lines proportional to the value (default:
+    :func:`value_lines` of the built-in model; a study with own lines must say)."""
+    lines = _lines(ds, value, lines)
     grid = np.atleast_1d(np.asarray(grid, dtype=np.float64))
-    costs = np.asarray(ds["costs"].values, dtype=np.float64)
     p_s, p_b, e_s = (np.empty(len(grid)) for _ in range(3))
     for lo in range(0, len(grid), 8):  # a few grid points at a time: memory n × 8
-        r = reweighted(ds, grid[lo:lo + 8], value)
+        r = reweighted(ds, grid[lo:lo + 8], value, lines=lines)
         p_s[lo:lo + 8] = (r["saldo"] > 0).mean(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_b[lo:lo + 8] = (r["benefits"] / costs[:, None] > 1).mean(axis=0)
+            p_b[lo:lo + 8] = (r["benefits"] / r["costs"] > 1).mean(axis=0)
         e_s[lo:lo + 8] = r["saldo"].mean(axis=0)
-    be, p5, p95 = break_even(ds, value)
+    be, p5, p95 = break_even(ds, value, lines=lines)
     ref = np.atleast_1d(np.asarray(reference, dtype=np.float64))
-    p_ref = (reweighted(ds, ref, value)["saldo"] > 0).mean(axis=0) if ref.size else np.empty(0)
-    return Acceptability(value, VALUE_LINES[value], grid, p_s, p_b, e_s, be, p5, p95,
+    p_ref = (reweighted(ds, ref, value, lines=lines)["saldo"] > 0).mean(axis=0) if ref.size else np.empty(0)
+    return Acceptability(value, ", ".join(lines), grid, p_s, p_b, e_s, be, p5, p95,
                          tuple((float(v), float(p)) for v, p in zip(ref, p_ref)))
 
 
-def break_even(ds: xr.Dataset, value: str = "prices.qaly_value") -> tuple[float, float, float]:
-    """(v where E[saldo] = 0, P5 and P95 of the per-draw break-even values); NaN where undefined."""
+def break_even(ds: xr.Dataset, value: str = "prices.qaly_value", *,
+               lines: Sequence[str] | None = None) -> tuple[float, float, float]:
+    """(v where E[saldo] = 0, P5 and P95 of the per-draw break-even values); NaN where undefined.
+
+    Per draw the saldo is rest + slope · v with slope = Σ ± line / q (+ for a benefit, − for a cost)."""
     q = value_per_draw(ds, value)
-    line = np.asarray(ds["line"].sel(item=VALUE_LINES[value]).values, dtype=np.float64)
+    kinds = dict(zip((str(i) for i in ds["item"].values), (str(k) for k in ds["kind"].values)))
     saldo = np.asarray(ds["saldo"].values, dtype=np.float64)
+    slope = np.zeros_like(saldo)
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_unit = np.where(q != 0, line / q, 0.0)  # the line per € of value, per draw
-        rest = saldo - line  # the saldo without this line
-        slope = float(per_unit.mean())
-        be = -float(rest.mean()) / slope if slope != 0 else np.nan
-        # per draw: rest + per_unit · v = 0; a draw without the line never breaks even by the value
-        v_star = np.where(per_unit != 0, -rest / per_unit, np.where(rest > 0, -np.inf, np.inf))
-    if np.all(per_unit == 0):
-        return np.nan, np.nan, np.nan
+        for item in _lines(ds, value, lines):
+            line = np.asarray(ds["line"].sel(item=item).values, dtype=np.float64)
+            slope += (-1.0 if kinds[item] == "cost" else 1.0) * np.where(q != 0, line / q, 0.0)
+        rest = saldo - slope * q  # the saldo without the value's lines
+        mean_slope = float(slope.mean())
+        if np.all(slope == 0) or mean_slope == 0:
+            return np.nan, np.nan, np.nan
+        be = -float(rest.mean()) / mean_slope
+        # per draw: rest + slope · v = 0; a draw the value does not reach never breaks even by it
+        v_star = np.where(slope != 0, -rest / slope, np.where(rest > 0, -np.inf, np.inf))
     p5, p95 = np.quantile(v_star, [0.05, 0.95], method="inverted_cdf")
     return be, float(p5), float(p95)

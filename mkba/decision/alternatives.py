@@ -58,8 +58,10 @@ class Alternatives:
 
 
 def compare(runs: Mapping[str, xr.Dataset], *, target: str = "saldo", base: str | None = None,
-            grid: Sequence[float] | NDArray[np.float64] | None = None) -> Alternatives:
-    """Compare alternatives (result Datasets with the same draws) on ``target``."""
+            grid: Sequence[float] | NDArray[np.float64] | None = None,
+            lines: Mapping[str, Sequence[str]] | None = None) -> Alternatives:
+    """Compare alternatives (result Datasets with the same draws) on ``target``; ``lines``: per
+    alternative the lines proportional to the QALY value (default: the built-in model's)."""
     names = tuple(runs)
     if len(names) < 2:
         raise ValueError("alternatives: give at least two")
@@ -80,7 +82,8 @@ def compare(runs: Mapping[str, xr.Dataset], *, target: str = "saldo", base: str 
     frontier = None
     if grid is not None and target == "saldo" and all("line" in ds for ds in runs.values()):
         g = np.atleast_1d(np.asarray(grid, dtype=np.float64))
-        per = np.stack([reweighted(runs[k], g, QALY_VALUE)["saldo"] for k in names], axis=2)  # (n, G, m)
+        per = np.stack([reweighted(runs[k], g, QALY_VALUE, lines=(lines or {}).get(k))["saldo"] for k in names],
+                       axis=2)  # (n, G, m)
         best_j = per.mean(axis=0).argmax(axis=1)  # by expected value, per grid value
         winner = per.argmax(axis=2)  # (n, G)
         p_best = np.stack([(winner == j).mean(axis=0) for j in range(len(names))], axis=1)  # (G, m)

@@ -139,20 +139,28 @@ def analyse(
     actors: bool = True,
     failure: bool = True,
     correlated: bool | None = None,
+    qaly_lines: Sequence[str] | None = None,
+    alternative_lines: Mapping[str, Sequence[str]] | None = None,
 ) -> DecisionAnalysis:
     """Decision analysis of a result Dataset (stored with its inputs: ``store="full"``).
 
     ``alternatives``: result Datasets with the same draws (same seed, common random numbers), by name,
     compared on ``target``; ``base`` names the reference for the incremental saldo (default: the first).
     ``grid``: values of the QALY for the acceptability curve (None: no curve). ``correlated``: whether
-    the study correlates inputs (None: judged from the sample's rank correlations)."""
+    the study correlates inputs (None: judged from the sample's rank correlations). ``qaly_lines`` (and
+    per alternative ``alternative_lines``): the lines proportional to the QALY value, from
+    ``acceptability.value_lines(value, study.options.own_lines)`` (default: the built-in model's; a
+    study with own lines and no lines given gets no curve, with a note)."""
     with one_blas_thread():  # (see there: many small products)
         return _analyse(ds, target=target, grid=grid, alternatives=alternatives, base=base, actors=actors,
-                        failure=failure, correlated=correlated)
+                        failure=failure, correlated=correlated, qaly_lines=qaly_lines,
+                        alternative_lines=alternative_lines)
 
 
 def _analyse(ds: xr.Dataset, *, target: str, grid: Any, alternatives: Mapping[str, xr.Dataset] | None,
-             base: str | None, actors: bool, failure: bool, correlated: bool | None) -> DecisionAnalysis:
+             base: str | None, actors: bool, failure: bool, correlated: bool | None,
+             qaly_lines: Sequence[str] | None, alternative_lines: Mapping[str, Sequence[str]] | None,
+             ) -> DecisionAnalysis:
     y = target_values(ds, target)
     names = [target] + [a for a in (actor_targets(ds) if actors else []) if a != target]
     Y = np.column_stack([y] + [target_values(ds, a) for a in names[1:]])
@@ -177,18 +185,28 @@ def _analyse(ds: xr.Dataset, *, target: str, grid: Any, alternatives: Mapping[st
     # a regression estimate can exceed the EVPI by its noise; the EVPPI never does in truth
     value, gvalue = np.minimum(value, full[:, None]), np.minimum(gvalue, full[:, None])
 
+    notes: list[str] = []
     acc = None
     if grid is not None and "line" in ds:
-        acc = acceptability(ds, grid, value=QALY_VALUE)
+        try:
+            acc = acceptability(ds, grid, value=QALY_VALUE, lines=qaly_lines)
+        except ValueError as exc:  # own lines whose link to the QALY value is not given
+            notes.append(f"no acceptability curve: {exc}")
     alt = None
     if alternatives:
-        alt = compare(alternatives, target=target, base=base, grid=grid)
+        try:
+            alt = compare(alternatives, target=target, base=base, grid=grid, lines=alternative_lines)
+        except ValueError as exc:
+            if "own lines" not in str(exc):
+                raise
+            alt = compare(alternatives, target=target, base=base, grid=None)
+            notes.append(f"no acceptability frontier: {exc}")
     box = None
     if failure:
         n = min(len(y), PRIM_DRAWS)
         box = prim(X[:n], y[:n] < 0, inputs)
     correlated = _has_correlations(ds) if correlated is None else bool(correlated)
-    notes = [CORRELATION_NOTE] if correlated else []
+    notes = ([CORRELATION_NOTE] if correlated else []) + notes
     return DecisionAnalysis(
         study=str(ds.attrs.get("study", "")), target=target, draws=int(ds.sizes["draw"]),
         seed=int(ds.attrs.get("seed", 0)), decision=decide(y), inputs=inputs, groups=groups, targets=names,

@@ -299,11 +299,17 @@ def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
 
 
 
-def report_section(ds: Any, lang: Lang, *, correlated: bool | None = None) -> tuple[list[Block], DecisionAnalysis | None]:
-    """The section for the report of a run: (blocks, the analysis or None when the run kept no inputs)."""
-    from .analysis import DEFAULT_GRID, analyse
+def report_section(ds: Any, lang: Lang, *, study: Any = None) -> tuple[list[Block], DecisionAnalysis | None]:
+    """The section for the report of a run: (blocks, the analysis or None when the run kept no inputs).
+    ``study``: the Study of the run, if known (its correlations and own lines)."""
+    from .acceptability import value_lines
+    from .analysis import DEFAULT_GRID, QALY_VALUE, analyse
 
     if "inputs" not in ds:
         return [("h2", TEXT[lang]["title"]), ("p", TEXT[lang]["no_inputs"])], None
-    a = analyse(ds, target="saldo", grid=DEFAULT_GRID, correlated=correlated)
+    kw = {}
+    if study is not None:
+        kw = {"correlated": bool(study.parameters.correlations),
+              "qaly_lines": value_lines(QALY_VALUE, study.options.own_lines)}
+    a = analyse(ds, target="saldo", grid=DEFAULT_GRID, **kw)
     return section_blocks(a, lang), a

@@ -739,7 +739,9 @@ def _decision_section(ds: xr.Dataset, lang: Lang, study: Study | None, chart_dir
     from .charts import save_figure
     from .decision_charts import plot_acceptability
 
-    blocks, a = report_section(ds, lang, correlated=bool(study.parameters.correlations) if study else None)
+    if study is not None:  # the run's own scenario (its own lines and correlations)
+        study = study.scenario(str(ds.attrs.get("scenario", "base")))
+    blocks, a = report_section(ds, lang, study=study)
     written = {}
     if a is not None and a.acceptability is not None:
         written["acceptability"] = save_figure(plot_acceptability(a.acceptability, lang=lang).figure,
