@@ -146,11 +146,6 @@ def _value(a: Array) -> Array | float:
     return a if v is None else v
 
 
-def _scalar_or_any(v: Array | float) -> bool:
-    """True unless ``v`` is the number 0 (an array is taken as non-zero; its zeros give NaN shares)."""
-    return not (np.isscalar(v) and v == 0.0)
-
-
 def block_weights(start: Array, duration: Array) -> Array:
     """(year, n) weights: the overlap of year y = [y, y+1) with [start, start + duration); (year,)
     when both are fixed. A duration of 1.5 from year 1 gives weight 1 in year 1 and 0.5 in year 2
@@ -379,7 +374,11 @@ class MkbaModel:
                 hh = x[f"effects.escalation.households.{ty}"]
                 sev = [_value(x[f"reach.share_severity.{ty}.{sv}"]) for sv in SEVERITIES[:-1]]
                 below_top = sev[0] + sev[1] + sev[2]
-                weights = [v / below_top for v in sev] if _scalar_or_any(below_top) else [0.0, 0.0, 0.0]
+                if np.isscalar(below_top):
+                    inv = 1.0 / below_top if below_top > 0 else 0.0
+                else:  # no household below the top class: nobody can step up
+                    inv = np.where(below_top > 0, 1.0 / np.where(below_top > 0, below_top, 1.0), 0.0)
+                weights = [v * inv for v in sev]
             else:
                 hh = nh * x[f"effects.escalation.rate.{ty}"]
                 weights = hh_share[ti]
