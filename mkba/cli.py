@@ -213,11 +213,18 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
     """Simulate and write results.nc, summary.csv and the report into ``folder`` (a staging folder)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .outputs.summary import summarise, to_csv_text
-    from .simulator.results import atomic_write, simulate, write_netcdf
+    from .outputs.summary import Summary, summarise, to_csv_text
+    from .simulator.results import atomic_write, simulate_to_netcdf, write_netcdf
 
     bar, update = _progress(draws, not args.json)
     conv = None
+    results = folder / "results.nc"
+    summ: list[Summary] = []
+
+    def observe(skeleton: Any) -> Callable[[Any], None]:
+        summ.append(Summary(skeleton))
+        return summ[0].add
+
     try:
         if args.precision is not None:
             from .simulator.convergence import DEFAULT_MAX_DRAWS, converge
@@ -229,17 +236,23 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
                                 seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, store=args.store,
                                 progress=update)
         else:
-            ds = simulate(study, draws=args.draws, seed=args.seed, sampler=args.sampler,
-                          chunk_size=args.chunk_size, store=args.store, progress=update)
+            # Streamed: each block goes to results.nc and into the summary as it is computed, so
+            # memory stays flat at any number of draws.
+            simulate_to_netcdf(study, results, draws=args.draws, seed=args.seed, sampler=args.sampler,
+                               chunk_size=args.chunk_size, store=args.store, progress=update, observe=observe,
+                               attrs={"run_id": run_id})
     finally:
         if bar is not None:
             bar.close()
-    ds.attrs["run_id"] = run_id
-    # Writing results.nc is mostly I/O outside the GIL: overlap it with the summary statistics.
-    with ThreadPoolExecutor(1) as pool:
-        written = pool.submit(write_netcdf, ds, folder / "results.nc")
-        result = summarise(ds)
-        written.result()
+    if conv is not None:
+        ds.attrs["run_id"] = run_id
+        # Writing results.nc is mostly I/O outside the GIL: overlap it with the summary statistics.
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(write_netcdf, ds, results)
+            result = summarise(ds)
+            written.result()
+    else:
+        result = summ[0].result(lambda: _blocks_from(results))
     result["run_id"] = run_id
     if conv is not None:
         result["convergence"] = conv.to_dict()
@@ -249,8 +262,24 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
     if not args.no_report:
         from .outputs.report import write_report
 
-        result["outputs"].update(write_report(ds, folder, lang=args.lang, study=study))
+        if conv is not None:
+            result["outputs"].update(write_report(ds, folder, lang=args.lang, study=study))
+        else:
+            import xarray as xr
+
+            with xr.open_dataset(results, engine="h5netcdf") as ds:  # read as the report needs it
+                result["outputs"].update(write_report(ds, folder, lang=args.lang, study=study))
     return result, conv
+
+
+def _blocks_from(path: Path) -> Any:
+    """The draws of a results file, block by block (a summary's rare second pass)."""
+    import xarray as xr
+
+    from .outputs.summary import blocks_of
+
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        yield from blocks_of(ds)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -1,4 +1,9 @@
-"""Summaries of a run: base case, mean and P5/P50/P95 per line, total and ratio; P(ratio > 1)."""
+"""Summaries of a run: base case, mean and P5/P50/P95 per line, total and ratio; P(ratio > 1).
+
+Every summary is computed block by block (:class:`Summary`): per-draw series of a block go into
+:class:`~mkba.outputs.stats.SeriesStats` (exact quantiles in O(√n) memory), so summarising 100 million
+draws never holds a whole variable, and ``mkba run`` summarises the blocks as they are computed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -13,13 +19,18 @@ import xarray as xr
 
 from ..simulator.domain import MUNICIPAL_ACTORS
 from .lines import line_kinds, line_order
+from .stats import SeriesStats
 
 __all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
-           "budget", "sources", "plan_budget", "QUANTILES", "RATIOS", "TOTAL_NAMES"]
+           "budget", "sources", "plan_budget", "Summary", "blocks_of", "QUANTILES", "RATIOS", "TOTAL_NAMES",
+           "PER_DRAW"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
 TOTAL_NAMES = ("costs", "benefits", "saldo")
+# The per-draw variables a summary reads (npv only for results without per-actor totals).
+PER_DRAW = ("line", *TOTAL_NAMES, *RATIOS, "actor_costs", "actor_benefits", "npv", "plan_municipal")
+SUMMARY_BLOCK = 65_536  # draws per block when summarising a Dataset
 
 
 def _stats(values: np.ndarray) -> dict[str, float]:
@@ -69,36 +80,180 @@ def json_ready(obj: Any) -> Any:
     return obj
 
 
-def _with_base(values: np.ndarray, base: float) -> dict[str, float]:
-    return {"base": float(base), **_stats(values)}
-
-
 _ZERO = {"mean": 0.0, "p5": 0.0, "p50": 0.0, "p95": 0.0}
+_THRESHOLD = {"saldo": 0.0, "bc_social": 1.0, "bc_financial": 1.0, "bc_municipal": 1.0}
 
 
-def _budget_entry(costs: np.ndarray, benefits: np.ndarray, base_costs: float, base_benefits: float) -> dict[str, Any]:
-    # float64 before subtracting: lean stores keep the per-actor figures as float32. Quantiles of a
-    # column that is zero on every draw (a party without costs) are skipped: they are zero.
-    has_c, has_b = bool(np.any(costs)), bool(np.any(benefits))
-    c = _stats(np.asarray(costs, dtype=np.float64)) if has_c else dict(_ZERO)
-    b = _stats(np.asarray(benefits, dtype=np.float64)) if has_b else dict(_ZERO)
-    if has_c and has_b:
-        balance = np.asarray(benefits, dtype=np.float64) - costs
-        bal, p = _stats(balance), prob_above(balance, 0.0)
-    elif has_b:
-        bal, p = dict(b), prob_above(benefits, 0.0)
-    elif has_c:
-        bal = {"mean": -c["mean"], "p5": -c["p95"], "p50": -c["p50"], "p95": -c["p5"]}  # balance = −costs
-        p = float(np.mean(costs < 0))
+def _series(block: Mapping[str, np.ndarray], items: list[str], is_cost: np.ndarray, actors: list[str]
+            ) -> Iterator[tuple[str, np.ndarray]]:
+    """Every summarised per-draw series of one block of draws, by name (lines as ``line:<item>``, per
+    party ``costs:<actor>``, ``benefits:<actor>``, ``balance:<actor>``, the municipality as ``…:municipality``)."""
+    line = block["line"]
+    for i, item in enumerate(items):
+        yield f"line:{item}", line[:, i]
+    for name in (*TOTAL_NAMES, *RATIOS):
+        yield name, block[name]
+    if "plan_municipal" in block:  # the municipal budget per plan year
+        plan = block["plan_municipal"]
+        for y in range(plan.shape[1]):
+            yield f"plan:{y}", np.asarray(plan[:, y], dtype=np.float64)
+    if "actor_costs" in block:
+        costs, benefits = block["actor_costs"], block["actor_benefits"]
+    elif "npv" in block:  # results written before the per-actor totals existed: derive them from the npv cube
+        costs, benefits = (block["npv"][:, sel].sum(axis=1) for sel in (is_cost, ~is_cost))
     else:
-        bal, p = dict(_ZERO), 0.0
-    return {
-        "costs": {"base": float(base_costs), **c},
-        "benefits": {"base": float(base_benefits), **b},
-        "balance": {"base": float(base_benefits - base_costs), **bal},
-        "p_balance_gt_0": p,
-        "involved": bool(base_costs or base_benefits or has_c or has_b),
-    }
+        return
+    n = costs.shape[0]
+    m_costs, m_benefits = np.zeros(n), np.zeros(n)
+    for j, a in enumerate(actors):
+        # float64 before subtracting: lean stores keep the per-actor figures as float32.
+        c, b = np.asarray(costs[:, j], dtype=np.float64), np.asarray(benefits[:, j], dtype=np.float64)
+        yield f"costs:{a}", c
+        yield f"benefits:{a}", b
+        yield f"balance:{a}", b - costs[:, j]
+        if a in MUNICIPAL_ACTORS:
+            m_costs += costs[:, j]
+            m_benefits += benefits[:, j]
+    yield "costs:municipality", m_costs
+    yield "benefits:municipality", m_benefits
+    yield "balance:municipality", m_benefits - m_costs
+
+
+def blocks_of(ds: xr.Dataset, size: int = SUMMARY_BLOCK) -> Iterator[dict[str, np.ndarray]]:
+    """The per-draw variables a summary reads, ``size`` draws at a time (a lazily opened file is read
+    block by block too)."""
+    names = [v for v in PER_DRAW if v in ds and (v != "npv" or "actor_costs" not in ds)]
+    for lo in range(0, ds.sizes["draw"], size):
+        yield {k: ds[k][lo:lo + size].values for k in names}
+
+
+class Summary:
+    """The summary of a run, accumulated block by block (:meth:`add`), then :meth:`result`. ``meta``:
+    the run's Dataset, or its skeleton (base case, coordinates and attributes; no draws yet)."""
+
+    def __init__(self, meta: xr.Dataset) -> None:
+        self.meta = meta
+        self.items = [str(i) for i in meta["item"].values]
+        self.actors = [str(a) for a in meta["actor"].values]
+        self.is_cost = (meta["kind"] == "cost").values
+        self.stats: dict[str, SeriesStats] = {}
+
+    @classmethod
+    def of(cls, ds: xr.Dataset) -> Summary:
+        """Every draw of ``ds``, block by block."""
+        summ = cls(ds)
+        for block in blocks_of(ds):
+            summ.add(block)
+        return summ
+
+    def add(self, block: Mapping[str, np.ndarray]) -> None:
+        for name, v in _series(block, self.items, self.is_cost, self.actors):
+            st = self.stats.get(name)
+            if st is None:
+                thresholds = (_THRESHOLD[name],) if name in _THRESHOLD else (0.0,) if name.startswith("balance:") else ()
+                st = self.stats[name] = SeriesStats(QUANTILES, thresholds, dtype=v.dtype)
+            st.add(v)
+
+    def _stats(self, name: str, recompute: Callable[[str], np.ndarray] | None) -> dict[str, float]:
+        st = self.stats[name]
+        q = st.quantiles()
+        if q is None:  # a bracket missed (draws not in random order): all values of this one series
+            if recompute is None:
+                raise RuntimeError(f"exact quantiles of {name} need a second pass over the draws")
+            v = recompute(name)
+            v = v[np.isfinite(v)]
+            q = [float(x) for x in np.quantile(v, QUANTILES)] if v.size else [math.nan] * len(QUANTILES)
+        return {"mean": st.mean, "p5": q[0], "p50": q[1], "p95": q[2]}
+
+    def result(self, blocks: Callable[[], Iterable[Mapping[str, np.ndarray]]] | None = None) -> dict[str, Any]:
+        """The JSON-ready summary (the structure ``mkba run --json`` prints). ``blocks`` re-reads the
+        draws block by block; it is used only for a series whose quantiles need a second pass."""
+        ds = self.meta
+
+        def recompute(name: str) -> np.ndarray:
+            if blocks is None:
+                raise RuntimeError(f"exact quantiles of {name} need a second pass over the draws")
+            return np.concatenate([v for b in blocks() for n, v in _series(b, self.items, self.is_cost, self.actors)
+                                   if n == name])
+
+        get = lambda name: self._stats(name, recompute)  # noqa: E731
+        base_line = ds["base_npv"].sum("actor").values
+        base: dict[str, float] = {item: float(base_line[i]) for i, item in enumerate(self.items)}
+        summary: dict[str, dict[str, float]] = {item: get(f"line:{item}") for item in self.items}
+        for name in (*TOTAL_NAMES, *RATIOS):
+            base[name] = float(ds[f"base_{name}"])
+            summary[name] = get(name)
+        st = self.stats
+        return {
+            "study": ds.attrs.get("study", ""),
+            "scenario": ds.attrs.get("scenario", "base"),
+            "draws": int(ds.attrs.get("draws", st["saldo"].size)),
+            "seed": int(ds.attrs.get("seed", 0)),
+            "sampler": ds.attrs.get("sampler", "mc"),
+            "base": base,
+            "summary": summary,
+            "probabilities": {
+                "bc_social_gt_1": st["bc_social"].prob_above(1.0),
+                "bc_financial_gt_1": st["bc_financial"].prob_above(1.0),
+                "bc_municipal_gt_1": st["bc_municipal"].prob_above(1.0),
+                "saldo_gt_0": st["saldo"].prob_above(0.0),
+            },
+            # share of draws in which each ratio is undefined (its denominator is 0); 0 almost always
+            "undefined": {r: st[r].nan_share for r in RATIOS},
+            **(self._budget(get) if "costs:municipality" in st else {}),
+            "sources": sources(ds),
+            "lines": {"order": line_order(ds), "kind": line_kinds(ds)},
+            **({"plan": self._plan(get)} if "plan:0" in st else {}),
+        }
+
+    def _plan(self, get: Callable[[str], dict[str, float]]) -> dict[str, Any]:
+        """The municipal budget per plan year (benefits − costs of the municipal actors, undiscounted
+        cash flows): base case, mean and the 90 % interval (P5–P95) per calendar year."""
+        years = [int(y) for y in self.meta["plan_year"].values]
+        per_year = [get(f"plan:{y}") for y in range(len(years))]
+        return {"years": years, "municipal": {
+            "base": [float(x) for x in self.meta["base_plan_municipal"].values],
+            **{k: [p[k] for p in per_year] for k in ("mean", "p5", "p50", "p95")}}}
+
+    def _entry(self, who: str, get: Callable[[str], dict[str, float]], base_costs: float, base_benefits: float
+               ) -> dict[str, Any]:
+        # Quantiles of a column that is zero on every draw (a party without costs) are zero.
+        c_st, b_st = self.stats[f"costs:{who}"], self.stats[f"benefits:{who}"]
+        has_c, has_b = c_st.nonzero > 0, b_st.nonzero > 0
+        c = get(f"costs:{who}") if has_c else dict(_ZERO)
+        b = get(f"benefits:{who}") if has_b else dict(_ZERO)
+        if has_c and has_b:
+            bal = get(f"balance:{who}")
+        elif has_b:
+            bal = dict(b)
+        elif has_c:
+            bal = {"mean": -c["mean"], "p5": -c["p95"], "p50": -c["p50"], "p95": -c["p5"]}  # balance = −costs
+        else:
+            bal = dict(_ZERO)
+        return {
+            "costs": {"base": float(base_costs), **c},
+            "benefits": {"base": float(base_benefits), **b},
+            "balance": {"base": float(base_benefits - base_costs), **bal},
+            "p_balance_gt_0": self.stats[f"balance:{who}"].prob_above(0.0) if has_c or has_b else 0.0,
+            "involved": bool(base_costs or base_benefits or has_c or has_b),
+        }
+
+    def _budget(self, get: Callable[[str], dict[str, float]]) -> dict[str, Any]:
+        ds = self.meta
+        if "base_actor_costs" in ds:
+            base_c, base_b = ds["base_actor_costs"].values, ds["base_actor_benefits"].values
+        else:
+            base_c, base_b = (ds["base_npv"].values[sel].sum(axis=0) for sel in (self.is_cost, ~self.is_cost))
+        out: dict[str, Any] = {"actors": {}}
+        for j, a in enumerate(self.actors):
+            out["actors"][a] = self._entry(a, get, float(base_c[j]), float(base_b[j]))
+        m = [self.actors.index(a) for a in MUNICIPAL_ACTORS]
+        muni = self._entry("municipality", get, float(base_c[m].sum()), float(base_b[m].sum()))
+        muni["bc"] = {"base": float(ds["base_bc_municipal"]), **get("bc_municipal")}
+        muni["p_bc_gt_1"] = self.stats["bc_municipal"].prob_above(1.0)  # over the draws where it is defined
+        muni["domains"] = list(MUNICIPAL_ACTORS)
+        out["municipality"] = muni
+        return out
 
 
 def budget(ds: xr.Dataset) -> dict[str, Any]:
@@ -108,74 +263,20 @@ def budget(ds: xr.Dataset) -> dict[str, Any]:
     B/C ratio (the same per-draw ``bc_municipal`` as the headline) and P(B/C > 1).
 
     Returns ``{"actors": {actor: {...}}, "municipality": {..., "bc": {...}, "p_bc_gt_1"}}``."""
-    if "actor_costs" in ds:
-        costs, benefits = ds["actor_costs"].values, ds["actor_benefits"].values
-        base_c, base_b = ds["base_actor_costs"].values, ds["base_actor_benefits"].values
-    else:  # results written before the per-actor totals existed: derive them from the npv cube
-        is_cost = (ds["kind"] == "cost").values
-        costs, benefits = (ds["npv"].values[:, sel].sum(axis=1) for sel in (is_cost, ~is_cost))
-        base_c, base_b = (ds["base_npv"].values[sel].sum(axis=0) for sel in (is_cost, ~is_cost))
-    actors = [str(a) for a in ds["actor"].values]
-    out: dict[str, Any] = {"actors": {}}
-    for j, a in enumerate(actors):
-        out["actors"][a] = _budget_entry(costs[:, j], benefits[:, j], float(base_c[j]), float(base_b[j]))
-    m = [actors.index(a) for a in MUNICIPAL_ACTORS]
-    m_costs, m_benefits = np.zeros(costs.shape[0]), np.zeros(costs.shape[0])
-    for j in m:  # column by column: no (draw × domain) copy at 10 million draws
-        m_costs += costs[:, j]
-        m_benefits += benefits[:, j]
-    muni = _budget_entry(m_costs, m_benefits, float(base_c[m].sum()), float(base_b[m].sum()))
-    bc = ds["bc_municipal"].values
-    muni["bc"] = _with_base(bc, float(ds["base_bc_municipal"]))
-    muni["p_bc_gt_1"] = prob_above(bc, 1.0)  # over the draws where it is defined
-    muni["domains"] = list(MUNICIPAL_ACTORS)
-    out["municipality"] = muni
-    return out
+    res = Summary.of(ds).result(lambda: blocks_of(ds))
+    return {"actors": res["actors"], "municipality": res["municipality"]}
 
 
 def summarise(ds: xr.Dataset) -> dict[str, Any]:
-    """The JSON-ready summary of a run (the structure ``mkba run --json`` prints)."""
-    line = ds["line"].values
-    base_line = ds["base_npv"].sum("actor").values
-    items = ds["item"].values.tolist()
-    base: dict[str, float] = {item: float(base_line[i]) for i, item in enumerate(items)}
-    summary: dict[str, dict[str, float]] = {item: _stats(line[:, i]) for i, item in enumerate(items)}
-    for name in (*TOTAL_NAMES, *RATIOS):
-        base[name] = float(ds[f"base_{name}"])
-        summary[name] = _stats(ds[name].values)
-    return {
-        "study": ds.attrs.get("study", ""),
-        "scenario": ds.attrs.get("scenario", "base"),
-        "draws": int(ds.attrs.get("draws", ds.sizes["draw"])),
-        "seed": int(ds.attrs.get("seed", 0)),
-        "sampler": ds.attrs.get("sampler", "mc"),
-        "base": base,
-        "summary": summary,
-        "probabilities": probabilities(ds),
-        # share of draws in which each ratio is undefined (its denominator is 0); 0 almost always
-        "undefined": {r: undefined_share(ds[r].values) for r in RATIOS},
-        **(budget(ds) if "actor_costs" in ds or "npv" in ds else {}),
-        "sources": sources(ds),
-        "lines": {"order": line_order(ds), "kind": line_kinds(ds)},
-        **({"plan": plan_budget(ds)} if "plan_municipal" in ds else {}),
-    }
+    """The JSON-ready summary of a run (the structure ``mkba run --json`` prints), computed block by
+    block (a results file opened lazily is read one block at a time)."""
+    return Summary.of(ds).result(lambda: blocks_of(ds))
 
 
 def plan_budget(ds: xr.Dataset) -> dict[str, Any]:
     """The municipal budget per plan year (benefits − costs of the municipal actors, undiscounted cash
     flows): base case, mean and the 90 % interval (P5–P95) per calendar year."""
-    v = np.asarray(ds["plan_municipal"].values, dtype=np.float64)
-    q = np.quantile(v, QUANTILES, axis=0)
-    return {
-        "years": [int(y) for y in ds["plan_year"].values],
-        "municipal": {
-            "base": [float(x) for x in ds["base_plan_municipal"].values],
-            "mean": [float(x) for x in v.mean(axis=0)],
-            "p5": [float(x) for x in q[0]],
-            "p50": [float(x) for x in q[1]],
-            "p95": [float(x) for x in q[2]],
-        },
-    }
+    return summarise(ds)["plan"]
 
 
 def sources(ds: xr.Dataset) -> dict[str, str]:

@@ -57,6 +57,7 @@ _PERMUTATION_SLOT = 1 << 62
 _SOBOL_SLOT = (1 << 62) + 1
 _LHS_MAX = 1 << 32  # the hash permutation works on 32-bit indices
 _SOBOL_BITS = 30  # scipy's default precision: points are multiples of 2^-30
+Sink = Callable[[int, int, Mapping[str, NDArray], Mapping[str, NDArray]], None]
 
 
 def stream_key(name: str) -> int:
@@ -257,6 +258,7 @@ def run(
     progress: Callable[[int], None] | None = None,
     stream: str = "",
     design_draws: int | None = None,
+    sink: Sink | None = None,
 ) -> RunResult:
     """Run draws ``start .. start + draws`` in chunks; memory holds one chunk of model outputs per
     thread plus the (reduced) per-draw results. ``reduce`` maps a chunk's model outputs to what is
@@ -264,7 +266,11 @@ def run(
 
     ``design_draws``: the size of the whole design these draws belong to (``lhs`` and ``sobol``
     stratify that many draws; default ``start + draws``); ``stream``: an independent random stream
-    (a batch's study label; "" = the study's own)."""
+    (a batch's study label; "" = the study's own).
+
+    ``sink(lo, hi, outputs, inputs)``: receives each chunk (positions ``lo:hi`` of this run) in draw
+    order instead of the result keeping it, so memory stays flat at any ``draws`` (the returned
+    RunResult then holds no per-draw arrays)."""
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
     if start < 0:
@@ -294,6 +300,11 @@ def run(
 
     def collect(span: tuple[int, int], out: Mapping[str, NDArray], inp: Mapping[str, NDArray]) -> None:
         lo, hi = span  # positions within this run
+        if sink is not None:
+            sink(lo, hi, out, inp)
+            if progress is not None:
+                progress(hi - lo)
+            return
         for k, v in out.items():
             if k not in store:
                 store[k] = np.empty((draws, *v.shape[1:]), dtype=v.dtype)

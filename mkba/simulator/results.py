@@ -22,7 +22,7 @@ from .engine import BLOCK, RunResult, Sampler, run
 from .model import MkbaModel
 from .study import Study
 
-__all__ = ["simulate", "base_case", "net", "stored_model", "reducer", "write_netcdf", "data_checksum", "atomic_write", "TOTALS", "EXTRA_TOTALS",
+__all__ = ["simulate", "simulate_to_netcdf", "base_case", "net", "stored_model", "reducer", "write_netcdf", "data_checksum", "atomic_write", "TOTALS", "EXTRA_TOTALS",
            "FULL_LIMIT", "Store", "ACTOR_TOTALS"]
 
 TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
@@ -105,8 +105,16 @@ def simulate(
         progress=progress,
         stream=stream,
     )
+    inputs = np.column_stack([res.inputs[n] for n in res.inputs]) if res.inputs else None
+    return _dataset(study, model, res.outputs, list(res.inputs), inputs, draws=draws, seed=seed, sampler=sampler,
+                    mode=mode, stream=stream)
+
+
+def _dataset(study: Study, model: MkbaModel, out: Mapping[str, NDArray], input_names: list[str],
+             inputs: NDArray | None, *, draws: int, seed: int, sampler: str, mode: str, stream: str = "") -> xr.Dataset:
+    """The result Dataset from per-draw outputs (any number of draws, also none: a file's skeleton)."""
+    params = study.parameters
     base = base_case(study)
-    out = res.outputs
     # No coordinate on `draw`: positions are the draw numbers, and an arange plus its pandas index
     # would cost 16 bytes per draw (160 MB at 10 million draws).
     items = list(model.items)
@@ -125,9 +133,8 @@ def simulate(
         data["npv"] = (("draw", "item", "actor"), out["npv"])
         data["cashflow"] = (("draw", "item", "year"), out["cashflow"])
         data["line"] = (("draw", "item"), out["line"])
-        if res.inputs:
-            names = list(res.inputs)
-            data["inputs"] = (("draw", "input"), np.column_stack([res.inputs[n] for n in names]))
+        if inputs is not None:
+            data["inputs"] = (("draw", "input"), inputs)
     else:
         data["line"] = (("draw", "item"), out["line"])
     for k in ACTOR_TOTALS:
@@ -144,11 +151,11 @@ def simulate(
             data[f"base_{k}"] = (("plan_year", "actor"), base[k][0])
         data["plan_municipal"] = (("draw", "plan_year"), out["plan_municipal"])
         data["base_plan_municipal"] = (("plan_year",), base["plan_municipal"][0])
-    if res.inputs:
-        coords["input"] = list(res.inputs)
-        coords["input_group"] = ("input", [params[n].group for n in res.inputs])
-        coords["input_unit"] = ("input", [params[n].unit for n in res.inputs])
-        coords["input_base"] = ("input", [params[n].base for n in res.inputs])
+    if input_names:
+        coords["input"] = input_names
+        coords["input_group"] = ("input", [params[n].group for n in input_names])
+        coords["input_unit"] = ("input", [params[n].unit for n in input_names])
+        coords["input_base"] = ("input", [params[n].base for n in input_names])
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update(
         study=study.name,
@@ -230,17 +237,110 @@ def data_checksum(ds: xr.Dataset) -> str:
     """SHA-256 over every variable and coordinate (name, dtype, shape, bytes; not the attrs); stored
     as ``attrs["data_sha256"]`` by :func:`write_netcdf` and verified by ``mkba report``. Per-variable
     digests, so a writer that streams blocks can compute it incrementally."""
+    return _combine({name: _digest(ds.variables[name].values) for name in map(str, ds.variables)})
+
+
+def _digest(values: NDArray) -> tuple[str, tuple[int, ...], bytes]:
+    a = np.ascontiguousarray(values)
+    if a.dtype.kind in "OUS":  # strings (coordinates): their text
+        return "str", a.shape, hashlib.sha256("\x1f".join(map(str, a.ravel())).encode("utf-8")).digest()
+    return a.dtype.str, a.shape, hashlib.sha256(a.tobytes()).digest()
+
+
+def _combine(digests: Mapping[str, tuple[str, tuple[int, ...], bytes]]) -> str:
+    """The checksum from per-variable (dtype, shape, sha256 of the bytes), in name order."""
     h = hashlib.sha256()
-    for name in sorted(map(str, ds.variables)):
-        v = ds.variables[name]
-        a = np.ascontiguousarray(v.values)
-        if a.dtype.kind in "OUS":  # strings (coordinates): their text
-            blob = "\x1f".join(map(str, a.ravel())).encode("utf-8")
-        else:
-            blob = a.tobytes()
-        h.update(f"{name}|{a.dtype.str if a.dtype.kind not in 'OUS' else 'str'}|{a.shape}|".encode())
-        h.update(hashlib.sha256(blob).digest())
+    for name in sorted(digests):
+        dtype, shape, digest = digests[name]
+        h.update(f"{name}|{dtype}|{shape}|".encode())
+        h.update(digest)
     return h.hexdigest()
+
+
+def simulate_to_netcdf(
+    study: Study,
+    path: Path,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    sampler: Sampler | None = None,
+    chunk_size: int | None = None,
+    store: Store = "auto",
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    observe: Callable[[xr.Dataset], Callable[[Mapping[str, NDArray]], None]] | None = None,
+    attrs: Mapping[str, str] | None = None,
+) -> xr.Dataset:
+    """:func:`simulate` straight into a NetCDF file, block by block: memory stays flat at any number
+    of draws (the per-draw arrays are never all in memory). The file holds exactly the Dataset
+    ``simulate`` returns for the same arguments (bit for bit; the draw axis is HDF5-unlimited and
+    chunked; with ``attrs["data_sha256"]`` computed block by block, as :func:`write_netcdf` does).
+    ``observe(skeleton)`` returns a callback that sees each block of per-draw variables (by Dataset
+    name) in draw order, e.g. to summarise while the run goes; the skeleton is the Dataset without
+    per-draw values (base case, coordinates, attributes), also returned. ``attrs`` are added to the
+    file's. Written atomically after a free-space check."""
+    import h5netcdf
+
+    from ..outputs.folder import free_space_check
+
+    sim = study.spec.simulation
+    draws = sim.draws if draws is None else draws
+    seed = sim.seed if seed is None else seed
+    sampler = sim.sampler if sampler is None else sampler
+    chunk_size = sim.chunk_size if chunk_size is None else chunk_size
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
+    params = study.parameters
+    model, reduce = stored_model(study, mode)
+    names = params.uncertain if mode == "full" else []
+    # Shapes and dtypes of the stored outputs, from one evaluation at the base case.
+    probe = {k: np.asarray(v) for k, v in reduce(model(params.base_inputs())).items()}
+    empty = {k: np.empty((0, *v.shape[1:]), v.dtype) for k, v in probe.items()}
+    skeleton = _dataset(study, model, empty, names, np.empty((0, len(names))) if names else None, draws=draws,
+                        seed=seed, sampler=sampler, mode=mode)
+    skeleton.attrs.update(attrs or {})
+    per_draw = [v for v in skeleton.data_vars if skeleton[v].dims[:1] == ("draw",)]
+    # HDF5 chunks of whole draws, at most ~4 MB each (the npv cube of the full store is 864 bytes a draw).
+    rows = {v: skeleton[v].dtype.itemsize * int(np.prod(skeleton[v].shape[1:], dtype=np.int64)) for v in per_draw}
+    enc = {v: {"chunksizes": (max(1, min(BLOCK, draws, (4 << 20) // rows[v])), *skeleton[v].shape[1:])}
+           for v in per_draw}
+
+    on_block = observe(skeleton) if observe is not None else None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    free_space_check(path.parent, int(sum(r * draws for r in rows.values()) * 1.02) + (1 << 20), str(path))
+    # The checksum over every variable; the per-draw ones hashed block by block in draw order (their
+    # C-order bytes are the blocks' bytes one after another).
+    digests = {name: _digest(skeleton.variables[name].values) for name in map(str, skeleton.variables)
+               if name not in per_draw}
+    hashers = {v: hashlib.sha256() for v in per_draw}
+
+    def write(tmp: Path) -> None:
+        skeleton.to_netcdf(tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=enc)
+        with h5netcdf.File(tmp, "a") as f:
+            f.resize_dimension("draw", draws)
+            target = {v: f.variables[v] for v in per_draw}
+
+            def sink(lo: int, hi: int, out: Mapping[str, NDArray], inp: Mapping[str, NDArray]) -> None:
+                block = {k: np.ascontiguousarray(out[k], dtype=skeleton[k].dtype) for k in per_draw if k in out}
+                if names:
+                    block["inputs"] = np.column_stack([inp[n] for n in names])
+                for k, v in block.items():
+                    target[k][lo:hi] = v
+                    hashers[k].update(v.tobytes())
+                if on_block is not None:
+                    on_block(block)
+
+            run(model, params, draws=draws, seed=seed, sampler=sampler, chunk_size=chunk_size, reduce=reduce,
+                keep_inputs=bool(names), workers=workers, progress=progress, sink=sink)
+            for v in per_draw:
+                digests[v] = (skeleton[v].dtype.str, (draws, *skeleton[v].shape[1:]), hashers[v].digest())
+            f.attrs["data_sha256"] = _combine(digests)
+
+    atomic_write(path, write)
+    skeleton.attrs["data_sha256"] = _combine(digests)
+    return skeleton
 
 
 def write_netcdf(ds: xr.Dataset, path: Path, *, compress: bool = False, checksum: bool = True) -> None:

@@ -1,0 +1,167 @@
+"""Statistics of one per-draw series seen block by block: mean, exact quantiles, P(value > t).
+
+A summary of 10 or 100 million draws must not hold every series in memory. :class:`SeriesStats` keeps,
+per quantile, only a *bracket*: the count of values below it and the values inside it (sorted, with
+their multiplicities, so ties and constant series cost nothing). After each block the bracket shrinks
+to ±8 standard deviations of the sample quantile's rank (binomial: √(m q (1 − q)) at m values seen), so
+it holds O(√n) values; at the end the two order statistics that numpy's default ("linear") quantile
+interpolates lie inside it with overwhelming probability for draws in random order, and the result is
+exactly ``np.quantile(values, q)``, bit for bit. If they do not (e.g. a series in sorted order),
+:meth:`SeriesStats.quantiles` says so and the caller recomputes that series from all its values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["SeriesStats", "linear_quantile"]
+
+_Z = 8.0  # bracket half-width in standard deviations of the rank
+
+
+def linear_quantile(a: np.generic, b: np.generic, n: int, q: float) -> float:
+    """numpy's default quantile of ``n`` values from its two order statistics ``a`` = x[⌊(n−1)q⌋] and
+    ``b`` = the next one, with numpy's arithmetic (its ``_lerp``), so the result equals ``np.quantile``."""
+    virtual = (n - 1) * q
+    if virtual >= n - 1:
+        return float(a)  # a is the largest value then
+    t = virtual - math.floor(virtual)
+    diff = float(b - a)  # in the series' dtype, as numpy subtracts before promoting
+    return float(b) - diff * (1 - t) if t >= 0.5 else float(a) + diff * t
+
+
+class _Bracket:
+    """Values of a series around one quantile: ``below`` values < ``lo``, and every value in [lo, hi]
+    as sorted distinct ``values`` with their ``counts`` (values above ``hi`` are not needed)."""
+
+    __slots__ = ("q", "lo", "hi", "below", "values", "counts", "pending")
+
+    def __init__(self, q: float, dtype: np.dtype) -> None:
+        self.q, self.lo, self.hi, self.below = q, -math.inf, math.inf, 0
+        self.values, self.counts = np.empty(0, dtype), np.empty(0, np.int64)
+        self.pending: list[NDArray] = []
+
+    def window(self, m: int) -> tuple[float, float]:
+        """Ranks (0-based) that must stay inside after ``m`` values: q (m − 1) ± (8 σ + 2)."""
+        w = _Z * math.sqrt(m * self.q * (1 - self.q)) + 2
+        return self.q * (m - 1) - w, self.q * (m - 1) + w
+
+    def add(self, v: NDArray) -> None:
+        if self.lo != -math.inf:
+            self.below += int(np.count_nonzero(v < self.lo))
+            v = v[v >= self.lo]
+        self.pending.append(v[v <= self.hi] if self.hi != math.inf else v)
+
+    def shrink(self, m: int) -> None:
+        """Merge the pending values, then drop the values outside the rank window."""
+        if self.pending:
+            vals = np.concatenate([self.values, *self.pending])
+            cnts = np.concatenate([self.counts, np.ones(len(vals) - len(self.values), np.int64)])
+            self.pending = []
+            order = np.argsort(vals, kind="stable")
+            vals, cnts = vals[order], cnts[order]
+            if len(vals):
+                first = np.ones(len(vals), bool)
+                first[1:] = vals[1:] != vals[:-1]
+                starts = np.flatnonzero(first)
+                vals, cnts = vals[starts], np.add.reduceat(cnts, starts)
+            self.values, self.counts = vals, cnts
+        if not len(self.values):
+            return
+        lo_rank, hi_rank = self.window(m)
+        cum = np.cumsum(self.counts)  # value i holds ranks below + [cum[i−1], cum[i])
+        i0 = min(int(np.searchsorted(cum, lo_rank - self.below + 1, side="left")), len(cum) - 1)
+        i1 = min(int(np.searchsorted(cum, hi_rank - self.below, side="right")), len(cum) - 1)
+        i1 = max(i1, i0)
+        if i0 > 0:
+            self.below += int(cum[i0 - 1])
+            self.lo = self.values[i0].item()
+        if i1 < len(cum) - 1:
+            self.hi = self.values[i1].item()
+        self.values, self.counts = self.values[i0:i1 + 1], self.counts[i0:i1 + 1]
+
+    def order_stat(self, rank: int) -> np.generic | None:
+        """The value of 0-based ``rank`` among all values, if it lies inside the bracket."""
+        local = rank - self.below
+        cum = np.cumsum(self.counts)
+        if local < 0 or not len(cum) or local >= cum[-1]:
+            return None
+        return self.values[int(np.searchsorted(cum, local, side="right"))]
+
+
+class SeriesStats:
+    """Count, mean, exact quantiles, NaN share and P(value > t) of one series, block by block.
+
+    Follows ``mkba.outputs.summary``: quantiles and mean over the finite values, P(value > t) over the
+    values that are not NaN, the NaN share over all values."""
+
+    def __init__(self, quantiles: Sequence[float], thresholds: Sequence[float] = (), dtype: np.dtype | type = np.float64):
+        self.quantile_levels = tuple(float(q) for q in quantiles)
+        self.dtype = np.dtype(dtype)
+        self.brackets = [_Bracket(q, self.dtype) for q in self.quantile_levels]
+        self.size = 0  # all values
+        self.finite = 0
+        self.nan = 0
+        self.nonzero = 0
+        self.sums: list[float] = []  # per block, added exactly at the end (math.fsum)
+        self.above = {float(t): 0 for t in thresholds}
+
+    def add(self, values: NDArray) -> None:
+        v = np.asarray(values)
+        if v.dtype != self.dtype:
+            raise TypeError(f"series of dtype {self.dtype} got a block of {v.dtype}")
+        self.size += v.size
+        nan = np.isnan(v)
+        n_nan = int(np.count_nonzero(nan))
+        self.nan += n_nan
+        for t in self.above:
+            self.above[t] += int(np.count_nonzero(v > t))  # NaN compares false: counted over the defined values
+        finite = np.isfinite(v)
+        if not finite.all():
+            v = v[finite]
+        self.finite += v.size
+        self.nonzero += int(np.count_nonzero(v)) + (int(np.count_nonzero(~finite)) - n_nan)  # ±inf are non-zero
+        self.sums.append(float(v.sum(dtype=np.float64)))
+        if self.finite == v.size and v.size > 4096:
+            # First block: place every bracket with one partition instead of sorting all its values.
+            kth = sorted({min(max(int(k), 0), v.size - 1) for b in self.brackets
+                          for k in (math.floor(b.window(v.size)[0]), math.ceil(b.window(v.size)[1]))})
+            part = np.partition(v, kth)
+            for b in self.brackets:
+                lo_k, hi_k = b.window(v.size)
+                b.lo = part[max(math.floor(lo_k), 0)].item() if lo_k > 0 else -math.inf
+                b.hi = part[min(math.ceil(hi_k), v.size - 1)].item() if hi_k < v.size - 1 else math.inf
+        for b in self.brackets:
+            b.add(v)
+            b.shrink(self.finite)
+
+    @property
+    def mean(self) -> float:
+        return math.fsum(self.sums) / self.finite if self.finite else math.nan
+
+    def prob_above(self, t: float) -> float:
+        defined = self.size - self.nan
+        return self.above[float(t)] / defined if defined else math.nan
+
+    @property
+    def nan_share(self) -> float:
+        return self.nan / self.size if self.size else 0.0
+
+    def quantiles(self) -> list[float] | None:
+        """``np.quantile(finite values, q)`` for each level, or None if a bracket missed (recompute)."""
+        n = self.finite
+        if n == 0:
+            return [math.nan] * len(self.brackets)
+        out = []
+        for b in self.brackets:
+            virtual = (n - 1) * b.q
+            r0 = min(math.floor(virtual), n - 1)
+            a, nxt = b.order_stat(r0), b.order_stat(min(r0 + 1, n - 1))
+            if a is None or nxt is None:
+                return None
+            out.append(linear_quantile(a, nxt, n, b.q))
+        return out
