@@ -85,8 +85,23 @@ def forward(forward_path) -> Study:
     return Study.from_toml(forward_path)
 
 
-@pytest.mark.parametrize("store, draws, chunk", [("full", 30_001, 20_000), ("lean", 140_000, 65_536)])
-def test_streamed_file_is_the_dataset(tmp_path, forward, store, draws, chunk):
+def plan_study() -> Study:
+    """A study with own-format inputs and a two-year [plan] (per-draw budget per plan year)."""
+    from test_study_format import raw_study
+
+    raw = raw_study(effects__work={"persons": 4}, effects__substitution={"trajectories": 220, "price": 500},
+                    effects__escalation={"households": {"families": 5, "other": 5}})
+    raw["costs"]["cost_per_fte"] = {"dist": "pert", "min": 70_000, "mode": 74_000, "max": 78_000}
+    raw["plan"] = {"years": [2021, 2022], "team_cost": [370_000, 740_000], "ramp_up": [0.5, 1.0]}
+    return Study.from_dict(raw)
+
+
+@pytest.mark.parametrize("store, draws, chunk, which", [("full", 30_001, 20_000, "forward"),
+                                                       ("lean", 140_000, 65_536, "forward"),
+                                                       ("lean", 70_000, 30_000, "plan")])
+def test_streamed_file_is_the_dataset(tmp_path, forward, store, draws, chunk, which):
+    if which == "plan":
+        forward = plan_study()
     path = tmp_path / "results.nc"
     seen = []
     skeleton = simulate_to_netcdf(forward, path, draws=draws, seed=3, store=store, chunk_size=chunk,
@@ -103,7 +118,11 @@ def test_streamed_file_is_the_dataset(tmp_path, forward, store, draws, chunk):
             {k: v for k, v in old.attrs.items() if k != "created"}  # also the block-wise data_sha256
         assert got.attrs["data_sha256"] == data_checksum(got)
         # The summary of the file, block by block, is the summary of the in-memory Dataset.
-        assert summarise(got) == summarise(ref)
+        res = summarise(got)
+        assert res == summarise(ref)
+    if which == "plan":  # the budget per plan year, column by column, as numpy's quantile along the draws
+        q = np.quantile(ref["plan_municipal"].values.astype(np.float64), QUANTILES, axis=0)
+        assert [res["plan"]["municipal"][k] for k in ("p5", "p50", "p95")] == q.tolist()
 
 
 def test_summary_against_numpy_on_a_real_run(forward):
