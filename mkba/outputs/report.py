@@ -87,6 +87,18 @@ _T: dict[str, dict[str, str]] = {
         "study_invalid": "Het studiebestand {file} is niet meer geldig",
         "no_scenarios": "De studie heeft geen benoemde scenario's.",
         "no_tornado": "De tornado is niet beschikbaar ({why}).",
+        "dep_intro": "Deze studie bevat {n} rangcorrelaties tussen invoer. De tornado en globale methoden met een "
+        "eigen ontwerp (Sobol', Morris, FAST) behandelen de invoer als onafhankelijk en negeren die samenhang. "
+        "De rangorde hieronder komt uit de {draws} trekkingen van deze run zelf, mét de correlaties: δ (Borgonovo; "
+        "hoeveel de verdeling van het saldo verschuift als de invoer bekend is) en S1 (het deel van de variantie "
+        "dat de invoer alleen verklaart, met wat hij via correlaties meeneemt).",
+        "dep_none": "Deze studie bevat {n} rangcorrelaties tussen invoer; de tornado en globale methoden met een eigen "
+        "ontwerp (Sobol', Morris, FAST) behandelen de invoer als onafhankelijk. Een rangorde mét de correlaties "
+        "vraagt de trekkingen per invoer (opslag 'full') of `mkba sensitivity --method shapley`.",
+        "independent_sa": "Let op: deze methode behandelt de invoer als onafhankelijk; de {n} rangcorrelaties van de "
+        "studie zijn hier genegeerd.",
+        "inert_col": "Te onderscheiden van inerte invoer",
+        "yes": "ja", "no": "nee",
         "saved_sa": "Globale gevoeligheidsanalyse uit {file} (mkba sensitivity, methode {method}, doel {target}, "
         "{n} modelberekeningen), belangrijkste invoer:",
         "mkba_title": "Monte Carlo-onzekerheidsanalyse van de MKBA",
@@ -132,6 +144,18 @@ _T: dict[str, dict[str, str]] = {
         "study_invalid": "The study file {file} is no longer valid",
         "no_scenarios": "The study has no named scenarios.",
         "no_tornado": "The tornado is not available ({why}).",
+        "dep_intro": "This study has {n} rank correlations between inputs. The tornado and the global methods with "
+        "their own design (Sobol', Morris, FAST) treat the inputs as independent and ignore them. The ranking "
+        "below comes from the {draws} draws of this run itself, with the correlations: δ (Borgonovo; how much the "
+        "distribution of the saldo shifts when the input is known) and S1 (the share of variance the input "
+        "explains alone, including what it carries through its correlations).",
+        "dep_none": "This study has {n} rank correlations between inputs; the tornado and the global methods with "
+        "their own design (Sobol', Morris, FAST) treat the inputs as independent. A ranking with the correlations "
+        "needs the draws per input (store 'full') or `mkba sensitivity --method shapley`.",
+        "independent_sa": "Note: this method treats the inputs as independent; the study's {n} rank correlations "
+        "are ignored here.",
+        "inert_col": "Distinguishable from an inert input",
+        "yes": "yes", "no": "no",
         "saved_sa": "Global sensitivity analysis from {file} (mkba sensitivity, method {method}, target {target}, "
         "{n} model evaluations), most important inputs:",
         "mkba_title": "Monte Carlo uncertainty analysis of the SCBA",
@@ -494,8 +518,10 @@ def build_report(
     sensitivity: Sequence[tuple[str, xr.Dataset]] = (),
     decision: Sequence[tuple[str, Any]] = (),
     study_status: str = "missing",
+    dependent: xr.Dataset | None = None,
 ) -> Report:
-    """The report's content as blocks; ``charts`` names the chart files that exist."""
+    """The report's content as blocks; ``charts`` names the chart files that exist. ``dependent``: the
+    given-data drivers (δ, S1) of this run's own draws, shown when the study has correlations."""
     t = _T[lang]
     res = summarise(ds)
     summ, base, prob = res["summary"], res["base"], res["probabilities"]
@@ -576,6 +602,20 @@ def build_report(
         rep.fig(Figure("cashflow", t["time_caption"]))
 
     rep.h(t["drivers"])
+    n_corr = len(study.parameters.correlations) if study is not None else 0
+    if n_corr and dependent is not None:
+        rep.p(t["dep_intro"].format(n=n_corr, draws=format_number(int(dependent.attrs.get("draws", 0)), lang=lang)))
+        inert = dependent["inert"].values if "inert" in dependent else None
+        rows = []
+        for i, p in enumerate(dependent["parameter"].values[:10]):
+            row = [str(p)] + [format_number(float(dependent["value"].sel(parameter=p, index=k)), 3, lang=lang)
+                              for k in ("delta", "S1")]
+            if inert is not None:
+                row.append(t["no"] if bool(inert[i]) else t["yes"])
+            rows.append(row)
+        rep.table(Table([t["input"], "δ", "S1", *([t["inert_col"]] if inert is not None else [])], rows))
+    elif n_corr:
+        rep.p(t["dep_none"].format(n=n_corr))
     if tornado is not None:
         if "tornado" in charts:
             rep.fig(Figure("tornado", t["tornado_caption"]))
@@ -597,6 +637,8 @@ def build_report(
         rows = [[str(p)] + [cell(float(sa["value"].sel(parameter=p, index=i))) for i in idx]
                 for p in sa["parameter"].values[:8]]
         rep.table(Table([t["input"], *idx], rows))
+        if int(sa.attrs.get("inputs_treated_as_independent", 0)):
+            rep.p(t["independent_sa"].format(n=len(json.loads(sa.attrs.get("correlations_ignored", "[]")))))
 
     for kind, b in decision:  # "Besluit en onzekerheid": plain blocks from mkba.decision.section
         if kind == "table":
@@ -726,6 +768,23 @@ def glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
+DRIVER_RESAMPLES = 20  # bootstrap resamples of the report's δ (bias reduction, inert reference): ~1 s
+
+
+def dependent_drivers(ds: xr.Dataset, study: Study | None) -> xr.Dataset | None:
+    """δ and S1 of saldo from the run's own draws (which carry the study's correlations), when the study
+    has correlations and the run kept its inputs; else None. Design-based methods would ignore them."""
+    if study is None or not study.parameters.correlations or "inputs" not in ds:
+        return None
+    try:
+        from ..sensitivity.given_data import given_data
+
+        return given_data(ds, method="delta", target="saldo", num_resamples=DRIVER_RESAMPLES,
+                          seed=int(ds.attrs.get("seed", 0)))
+    except (ImportError, ValueError):  # e.g. too few draws, or a constant saldo
+        return None
+
+
 def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
     from ..sensitivity.oneway import oneway
 
@@ -820,7 +879,8 @@ def write_report(
     sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
     written.update(written_decision)
     rep = build_report(ds, lang=language, study=study, tornado=tornado, tornado_why=why, scenarios=scenarios,
-                       charts=list(written), sensitivity=sensitivity, study_status=study_status, decision=decision)
+                       charts=list(written), sensitivity=sensitivity, study_status=study_status, decision=decision,
+                       dependent=dependent_drivers(ds, study))
     images = {name: paths["png"].read_bytes() for name, paths in written.items()}
     md, page = render_markdown(rep), render_html(rep, images)
     atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))

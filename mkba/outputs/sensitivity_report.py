@@ -33,7 +33,8 @@ def ranking_table(ds: xr.Dataset, *, switching: xr.Dataset | None = None, top: i
     groups: dict[str, str] = {}
     if "group" in ds.coords:
         groups = {str(p): str(g) for p, g in zip(ds["parameter"].values, ds["group"].values)}
-    cols = idx + (["switching value"] if switching is not None else [])
+    inert = {str(p): bool(f) for p, f in zip(ds["parameter"].values, ds["inert"].values)} if "inert" in ds else None
+    cols = idx + (["switching value"] if switching is not None else []) + (["vs inert"] if inert is not None else [])
     cw = [max(16, len(c) + 2) for c in cols]
     head = f"{'#':>3}  {'parameter':<{w}}{'group':<16}" + "".join(f"{c:>{n}}" for c, n in zip(cols, cw))
     lines = [head, "-" * len(head)]
@@ -46,7 +47,9 @@ def ranking_table(ds: xr.Dataset, *, switching: xr.Dataset | None = None, top: i
         if switching is not None:
             sv = switching.sel(parameter=p)
             txt = _num(float(sv["switching_value"])) if str(sv["status"].values).startswith("found") else "none"
-            row += f"{txt:>{cw[-1]}}"
+            row += f"{txt:>{cw[len(idx)]}}"
+        if inert is not None:  # δ no larger than the largest δ of inert dummy inputs
+            row += f"{'≈ inert' if inert[p] else '':>{cw[-1]}}"
         lines.append(row)
     return "\n".join(lines) + "\n"
 

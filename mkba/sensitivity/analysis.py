@@ -182,6 +182,10 @@ def method_notes(ds: xr.Dataset) -> list[str]:
         notes.append(f"{ds.attrs.get('method', 'this method')} treats the inputs as independent: the study's "
                      f"{len(pairs)} rank correlation(s) are ignored here (use --method shapley, delta or pawn, "
                      "which keep them)")
+    if "delta_inert" in ds.attrs and "inert" in ds:
+        inert = [str(p) for p, flag in zip(ds["parameter"].values, ds["inert"].values) if flag]
+        notes.append(f"an inert input reaches δ = {float(ds.attrs['delta_inert']):.3f} at {int(ds.attrs['draws']):,} "
+                     f"draws; not distinguishable from inert: {', '.join(inert) if inert else 'none'}")
     q = _attr_json(ds, "quantile_range", None)
     ranged = _attr_json(ds, "range_inputs", [])
     if q and ranged:
@@ -212,6 +216,10 @@ def to_json(ds: xr.Dataset) -> dict[str, Any]:
         "indices": indices,
         "ranking": ranking(ds),
     }
+    if "delta_inert" in ds.attrs and "inert" in ds:
+        out["delta_inert"] = float(ds.attrs["delta_inert"])
+        out["not_distinguishable_from_inert"] = [str(p) for p, f in zip(ds["parameter"].values, ds["inert"].values)
+                                                 if f]
     if "inputs_treated_as_independent" in ds.attrs:
         out["inputs_treated_as_independent"] = bool(int(ds.attrs["inputs_treated_as_independent"]))
     if _attr_json(ds, "range_inputs", []):

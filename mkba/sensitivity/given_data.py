@@ -19,6 +19,11 @@ input) and compare the target's distribution in each class with its unconditiona
   ``num_resamples`` bootstrap resamples (Plischke et al. 2013, eq. 30), as SALib does.
 - **S1** from the same classes: the correlation ratio ``Var(E[Y|class]) / Var(Y)`` (Plischke 2013;
   its bias for an inert input is about ``(classes − 1)/n``).
+- **Inert reference**: δ keeps a positive bias at any finite n (an inert input gets δ ≈ 0.02 at 20,000
+  draws), so ``INERT_DUMMIES`` dummy inputs, independent uniforms with no effect, are evaluated the same
+  way (same classes, KDEs and bootstrap). The largest dummy δ is the δ an inert input reaches at this
+  sample size (attr ``delta_inert``); an input whose δ does not exceed it is marked "not
+  distinguishable from inert" (variable ``inert``). ``S1_inert`` likewise for the correlation ratio.
 
 References
 ----------
@@ -56,6 +61,7 @@ GivenDataMethod = Literal["pawn", "delta"]
 MIN_DRAWS = 200  # below this, 10 classes hold < 20 draws each: KS distances and densities are noise
 GRID = 256  # minimum KDE grid; see _kde_grid
 MAX_GRID = 4096
+INERT_DUMMIES = 8  # dummy inputs for δ's inert reference: their max is about an inert input's P94
 
 
 def delta_classes(n: int) -> int:
@@ -267,20 +273,28 @@ def analyse_given_data(
                                plot=["median"], attrs={"draws": n, "num_resamples": num_resamples,
                                                        "conf_level": conf_level, **attrs})
     classes = delta_classes(n)
-    est = _Delta(_labels(x, classes), y, classes)
+    k = x.shape[1]
+    # inert dummies, evaluated with the real inputs: the δ an input without any effect reaches here
+    dummies = np.random.default_rng([seed, 0x1AE27]).random((n, INERT_DUMMIES))
+    est = _Delta(_labels(np.column_stack([x, dummies]), classes), y, classes)
     d_hat, s1 = est()
     conf = {}
     delta = d_hat
     if boots:
-        b = np.stack([np.stack(est(m)) for m in boots])  # (B, 2, k)
+        b = np.stack([np.stack(est(m)) for m in boots])  # (B, 2, k + dummies)
         # Bias reduction of Plischke et al. (2013, eq. 30): 2 δ̂ − mean of the bootstrap δ̂*.
         d_br = 2.0 * d_hat[None, :] - b[:, 0]
         delta = d_br.mean(axis=0)
-        conf = {"delta": z * d_br.std(axis=0, ddof=1), "S1": z * b[:, 1].std(axis=0, ddof=1)}
-    return indices_dataset(names, {"delta": delta, "S1": s1}, conf, method="delta", target=target,
-                           rank_by="delta", n_evaluations=0, plot=["delta", "S1"],
-                           attrs={"draws": n, "classes": classes, "num_resamples": num_resamples,
-                                  "conf_level": conf_level, "kde": f"binned Gaussian KDE, {est.grid} points"})
+        conf = {"delta": z * d_br.std(axis=0, ddof=1)[:k], "S1": z * b[:, 1].std(axis=0, ddof=1)[:k]}
+    delta_inert, s1_inert = float(delta[k:].max()), float(s1[k:].max())
+    ds = indices_dataset(names, {"delta": delta[:k], "S1": s1[:k]}, conf, method="delta", target=target,
+                         rank_by="delta", n_evaluations=0, plot=["delta", "S1"],
+                         attrs={"draws": n, "classes": classes, "num_resamples": num_resamples,
+                                "conf_level": conf_level, "kde": f"binned Gaussian KDE, {est.grid} points",
+                                "delta_inert": delta_inert, "S1_inert": s1_inert,
+                                "inert_dummies": INERT_DUMMIES})
+    # "not distinguishable from inert": δ no larger than the largest δ of the inert dummies
+    return ds.assign(inert=("parameter", ds["value"].sel(index="delta").values <= delta_inert))
 
 
 def given_data(
@@ -296,7 +310,7 @@ def given_data(
 ) -> xr.Dataset:
     """Given-data indices from the Dataset of :func:`mkba.simulate` (needs ``inputs(draw, input)``).
 
-    The run's design (attr ``design``) must be an independent sample (``mc`` or ``lhs``); the target
+    The run's design (attr ``design``) must be a sample of the joint distribution (``mc``, ``lhs``, ``sobol``); the target
     is any name of :mod:`mkba.sensitivity.targets`, read from the run's per-draw variables (``line``
     for lines, ``npv`` for actors). ``max_draws`` analyses only the first draws (an honest prefix:
     a run of N draws is the prefix of a longer run).
@@ -306,9 +320,9 @@ def given_data(
                          "(default up to 200,000 draws) for a given-data analysis")
     design = json.loads(ds.attrs.get("design", "{}") or "{}")
     kind = design.get("kind", ds.attrs.get("sampler"))
-    if kind not in ("mc", "lhs"):
-        raise ValueError(f"a given-data analysis needs an independent sample (mc or lhs), the run's design is "
-                         f"{kind!r}")
+    if kind not in ("mc", "lhs", "sobol"):
+        raise ValueError(f"a given-data analysis needs a sample of the inputs' joint distribution (mc, lhs or "
+                         f"sobol), the run's design is {kind!r}")
     sub = ds.isel(draw=slice(0, max_draws)) if max_draws else ds
     outputs: dict[str, NDArray] = {k: sub[k].values for k in sub.data_vars if sub[k].dims == ("draw",)}
     if "npv" in sub:
