@@ -54,14 +54,19 @@ def _base(name: str, scenario: str = "base") -> dict[str, float]:
 
 
 def headline() -> str:
-    """The report's headline sentence for the default `mkba run` (bundled default study, its draws and seed)."""
+    """The report's headline sentence for the default `mkba run` (bundled default study, its draws and
+    seed): the first paragraph of its report.md, as the report's own renderer writes it."""
     from mkba import Study, default_study_path, simulate
-    from mkba.outputs.report import build_report
+    from mkba.outputs import report as r
 
     ds = simulate(Study.from_toml(default_study_path()))
-    rep = build_report(ds, lang="nl", study=None)
-    first = next(text for kind, text in rep.blocks if kind == "p")
-    return f'"{first.rstrip(".")}"'
+    if hasattr(r, "build_document"):  # the report package (document model)
+        doc = r.build_document(r.report_context(ds, lang="nl"))
+    else:
+        doc = r.build_report(ds, lang="nl", study=None)
+    md = r.render_markdown(doc)
+    first = md.split("\n\n")[1]  # after the "# title" line
+    return f'"{first.strip().rstrip(".")}"'
 
 
 def published_case() -> str:
@@ -102,7 +107,52 @@ def sobol_runs() -> str:
     return f"{2048 * (k + 2):,} model runs for the {k} uncertain inputs"
 
 
+def _actor_sums(actors: tuple[str, ...] | list[str]) -> tuple[float, float]:
+    """(costs, benefits) of the forward look's base case summed over ``actors``."""
+    from mkba.simulator.domain import ACTORS
+
+    b = _base_full("steenwijkerland-doorkijk")
+    j = [list(ACTORS).index(a) for a in actors]
+    return float(b["actor_costs"][0, j].sum()), float(b["actor_benefits"][0, j].sum())
+
+
+@cache
+def _base_full(name: str):  # noqa: ANN202
+    from mkba import base_case
+
+    return base_case(_study(name))
+
+
+def budget_case() -> str:
+    """The budget view's mkba column beside the published App. II columns (tests/test_budget.py)."""
+    from mkba.simulator.domain import ACTORS, MUNICIPAL_ACTORS
+
+    mc, mb = _actor_sums(MUNICIPAL_ACTORS)
+    rows = [
+        ("municipality: costs / benefits / B/C", "1,529,192 / 1,667,667 / 1.10",
+         f"{_int(mc)} / {_int(mb)} / {mb / mc:.3f} → {_shown(mb / mc)}"),
+        ("health insurer (col. 2?): benefits", "19,863", _int(_actor_sums(["zvw"])[1])),
+        ("households (col. 3): benefits", "126,046", _int(_actor_sums(["households"])[1])),
+        ("national government (col. 4?): benefits", "27,929", _int(_actor_sums(["rijk"])[1])),
+        ("all columns: benefits", "1,841,505", _int(_actor_sums(list(ACTORS))[1])),
+    ]
+    lines = ["| | published | mkba base case |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def budget_escalation() -> str:
+    """The part of prevented escalation mkba books at the municipality (the profile's domain split)."""
+    from mkba.simulator.domain import ACTORS, ITEMS, MUNICIPAL_ACTORS
+
+    b = _base_full("steenwijkerland-doorkijk")
+    m = [list(ACTORS).index(a) for a in MUNICIPAL_ACTORS]
+    return f"€ {float(b['npv'][0, ITEMS.index('escalation'), m].sum()):,.0f}"
+
+
 FIGURES: dict[str, Callable[[], str]] = {
+    "budget-case": budget_case,
+    "budget-escalation": budget_escalation,
     "headline": headline,
     "published-case": published_case,
     "batch-whatifs": batch_whatifs,
