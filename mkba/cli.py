@@ -353,12 +353,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scheduler_address(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"((tcp|tls|ucx|ws|wss|inproc)://)?[A-Za-z0-9_.\-\[\]:]+:\d{1,5}/?", text) is not None
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .outputs.batch_summary import batch_csv_text, format_batch_table, summarise_batch, write_batch_chart
     from .simulator.batch import Batch
     from .simulator.cluster import run_batch
     from .simulator.results import atomic_write
 
+    if args.scheduler is not None and not _scheduler_address(args.scheduler):
+        raise UsageError(f"--scheduler: {args.scheduler!r} is not a scheduler address; write it as "
+                         "tcp://host:8786 (or tls://host:8786, host:8786)")
     batch = Batch.from_toml(args.batch).with_options(draws=args.draws, seed=args.seed, sampler=args.sampler,
                                                      store=args.store, task_size=args.task_size)
     from .simulator.engine import check_design_size
@@ -386,7 +395,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     try:
         res = run_batch(batch, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                        fmt=args.format, progress=progress, on_start=on_start)
+                        fmt=args.format, progress=progress, on_start=on_start,
+                        warn=lambda message: print(f"warning: {message}", file=sys.stderr))
     finally:
         if bar is not None:
             bar.close()

@@ -169,6 +169,11 @@ def _show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else str(value)
 
 
+@functools.lru_cache(maxsize=1)
+def _code_hash() -> str:
+    return code_hash()
+
+
 def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -278,27 +283,78 @@ def write_task(path: Path, task: Task, arrays: Mapping[str, NDArray], *, run_no:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_task(path: Path) -> tuple[dict[str, Any], dict[str, NDArray]]:
-    """(meta, arrays) of a task file; never unpickles anything."""
+def read_task(path: Path | io.BytesIO) -> tuple[dict[str, Any], dict[str, NDArray]]:
+    """(meta, arrays) of a task file (a path or its bytes); never unpickles anything."""
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["__meta__"]))
         arrays = {k: z[k] for k in z.files if k != "__meta__"}
     return meta, arrays
 
 
+def task_expectations(task: Task) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """{array: (dtype, shape)} a task file of ``task`` must hold exactly (from a one-draw probe of the
+    same case and store mode, so it follows whatever the engine keeps)."""
+    probe = _probe(task.case.content_hash, task.mode, task)
+    n = task.stop - task.start
+    return {k: (dtype, (n, *rest)) for k, (dtype, rest) in probe.items()}
+
+
+_PROBES: dict[tuple[str, str], dict[str, tuple[str, tuple[int, ...]]]] = {}
+
+
+def _probe(case_hash: str, mode: str, task: Task) -> dict[str, tuple[str, tuple[int, ...]]]:
+    key = (case_hash, mode)
+    if key not in _PROBES:
+        out = compute_task(replace(task, start=0, stop=1, design_draws=task.design_draws))
+        _PROBES[key] = {k: (v.dtype.str, tuple(v.shape[1:])) for k, v in out.items()}
+    return _PROBES[key]
+
+
+def verify_task(data: bytes, task: Task, sha256: str) -> str | None:
+    """Why the bytes of a task file are not exactly this task's finished result (None: they are):
+    the SHA-256 recorded in the manifest, the batch fingerprint and key in its metadata, and the dtype
+    and shape of every array."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return "its content does not match the SHA-256 recorded in the manifest"
+    try:
+        meta, arrays = read_task(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - any reader failure: the file is not a task file
+        return f"it cannot be read ({type(exc).__name__})"
+    if not isinstance(meta, dict) or meta.get("fingerprint") != task.fingerprint or meta.get("key") != task.key:
+        return "it belongs to another batch run"
+    want = task_expectations(task)
+    if set(arrays) != set(want):
+        return f"it holds {sorted(arrays)}, expected {sorted(want)}"
+    for k, (dtype, shape) in want.items():
+        a = arrays[k]
+        if a.dtype.str != dtype or a.shape != shape:
+            return f"{k} is {a.dtype} {a.shape}, expected {np.dtype(dtype)} {shape}"
+    return None
+
+
 def task_is_valid(path: Path, task: Task, sha256: str | None = None) -> bool:
-    """A finished task file of exactly this task (same batch fingerprint, key and shape)."""
-    if not path.is_file():
+    """A finished task file of exactly this task: only with the SHA-256 the manifest recorded for it
+    (a file without one is never trusted), see :func:`verify_task`."""
+    if sha256 is None or not path.is_file():
         return False
     try:
-        if sha256 is not None and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
-            return False
-        meta, arrays = read_task(path)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return False  # unreadable: recompute it
-    n = task.stop - task.start
-    return (meta.get("fingerprint") == task.fingerprint and meta.get("key") == task.key
-            and all(k in arrays and arrays[k].shape[0] == n for k in (*TOTALS, "line", *ACTOR_TOTALS)))
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return verify_task(data, task, sha256) is None
+
+
+def code_hash() -> str:
+    """Hash of the source that determines a task's numbers (the model, engine, study and distribution
+    code), so a resume after a code change is refused even at the same version number."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for folder in ("simulator", "distributions"):
+        for p in sorted((root / folder).glob("*.py")):
+            if p.name in ("cluster.py",):  # scheduling only: does not change a number
+                continue
+            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 # --- the batch ------------------------------------------------------------------------------------
@@ -483,6 +539,7 @@ class Batch:
             "shared_draws": self.shared_draws,
             "block_size": BLOCK,
             "mkba_version": __version__,
+            "code_hash": _code_hash(),
         }
 
     @property
@@ -550,14 +607,45 @@ class Manifest:
             raise BatchError(str(path), f"cannot read the manifest: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
             raise BatchError(str(path), "not an mkba batch manifest")
-        return cls(path, data)
+        tasks, runs = data.get("tasks"), data.get("runs")
+        if not isinstance(tasks, dict) or not isinstance(runs, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in tasks.values()) or not all(
+                isinstance(r, dict) and isinstance(r.get("run"), int) for r in runs):
+            raise BatchError(str(path), "the manifest is damaged (its tasks or runs are not as mkba writes them); "
+                             "remove the batch folder or choose another --out")
+        manifest = cls(path, data)
+        for entry in manifest._journal_entries():  # tasks finished after the last save
+            tasks[entry["key"]] = {k: v for k, v in entry.items() if k != "key"}
+        return manifest
+
+    @property
+    def journal(self) -> Path:
+        """Append-only log of finished tasks between two saves of the manifest (one JSON line per task,
+        flushed and fsynced when the task file is in place): a task counts as done only once its
+        SHA-256 is recorded here or in the manifest."""
+        return self.path.with_name("tasks.journal")
+
+    def _journal_entries(self) -> list[dict[str, Any]]:
+        try:
+            text = self.journal.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return []
+        out = []
+        for line in text.split("\n")[:-1]:  # a last line without newline was cut by a kill: ignore it
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(e, dict) and isinstance(e.get("key"), str) and isinstance(e.get("sha256"), str):
+                out.append(e)
+        return out
 
     def mismatches(self, batch: Batch) -> list[str]:
         """Human-readable differences between this manifest's batch and ``batch``."""
         now = batch.identity()
         what = {"batch_hash": "the batch file's content", "draws": "draws", "seed": "seed", "sampler": "sampler",
                 "store": "store", "task_size": "task size", "block_size": "block size",
-                "mkba_version": "mkba version"}
+                "mkba_version": "mkba version", "code_hash": "mkba's model code (changed since)"}
         out = []
         if self.data.get("batch") != batch.name:
             out.append(f"batch name: {self.data.get('batch')!r} before, {batch.name!r} now")
@@ -574,6 +662,8 @@ class Manifest:
     def save(self) -> None:
         text = json.dumps(self.data, indent=1, sort_keys=False)
         atomic_write(self.path, lambda p: p.write_text(text, encoding="utf-8"))
+        if self.journal.exists():  # everything it held is in the manifest now
+            self.journal.unlink()
 
     def start_run(self, *, reused: int, pending: int, executor: str) -> int:
         run_no = len(self.data["runs"]) + 1
@@ -581,11 +671,19 @@ class Manifest:
                                   "reused": reused, "pending": pending, "computed": 0})
         return run_no
 
-    def record(self, task: Task, *, sha256: str, run_no: int, seconds: float | None = None) -> None:
-        self.data["tasks"][task.key] = {"file": f"tasks/{task.filename}", "sha256": sha256, "run": run_no,
-                                        "seconds": None if seconds is None else round(seconds, 3)}
+    def record(self, task: Task, *, sha256: str, run_no: int, seconds: float | None = None,
+               durable: bool = False) -> None:
+        """Record a finished task; ``durable`` also appends it to the journal (fsynced) at once."""
+        entry = {"file": f"tasks/{task.filename}", "sha256": sha256, "run": run_no,
+                 "seconds": None if seconds is None else round(seconds, 3)}
+        self.data["tasks"][task.key] = entry
         if run_no == self.data["runs"][-1]["run"]:
             self.data["runs"][-1]["computed"] += 1
+        if durable:
+            with open(self.journal, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"key": task.key, **entry}) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
 
     def finish_run(self, complete: bool) -> None:
         self.data["runs"][-1]["finished"] = _now()
@@ -694,16 +792,24 @@ def _template(batch: Batch) -> Any:
     return ds
 
 
-def iter_task_arrays(batch: Batch, root: Path) -> Iterator[tuple[Task, dict[str, NDArray]]]:
-    """Each task's arrays from its file, one at a time."""
+def iter_task_arrays(batch: Batch, root: Path,
+                     hashes: Mapping[str, str] | None = None) -> Iterator[tuple[Task, dict[str, NDArray]]]:
+    """Each task's arrays from its file, one at a time; with ``hashes`` (task key → SHA-256, as the
+    manifest records them) each file is verified again as it is read."""
     for task in batch.tasks():
-        meta, arrays = read_task(root / "tasks" / task.filename)
+        path = root / "tasks" / task.filename
+        data = path.read_bytes()
+        if hashes is not None:
+            why = verify_task(data, task, hashes.get(task.key, ""))
+            if why is not None:
+                raise BatchError(str(path), f"task file changed while the batch was assembled: {why}")
+        meta, arrays = read_task(io.BytesIO(data))
         if meta.get("fingerprint") != task.fingerprint or meta.get("key") != task.key:
-            raise BatchError(str(root / "tasks" / task.filename), "task file belongs to another batch run")
+            raise BatchError(str(path), "task file belongs to another batch run")
         yield task, arrays
 
 
-def assemble_zarr(batch: Batch, root: Path, path: Path) -> Path:
+def assemble_zarr(batch: Batch, root: Path, path: Path, hashes: Mapping[str, str] | None = None) -> Path:
     """Write the combined Dataset to the Zarr folder ``path``: a template, then one region per task
     (memory holds one task), into a temporary folder renamed at the end (never a half-written store)."""
     import dask
@@ -730,7 +836,7 @@ def assemble_zarr(batch: Batch, root: Path, path: Path) -> Path:
                 group[k][i, j, first.start : last.stop] = np.concatenate([a[k] for _, a in buf])
             buf.clear()
 
-        for task, arrays in iter_task_arrays(batch, root):
+        for task, arrays in iter_task_arrays(batch, root, hashes):
             if buf and ((buf[0][0].study_index, buf[0][0].scenario_index) != (task.study_index, task.scenario_index)
                         or task.stop - buf[0][0].start > max(WRITE_DRAWS, batch.task_size)):
                 flush()

@@ -8,7 +8,6 @@ the tasks in flight (``resume=True`` computes exactly the tasks without a valid 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .batch import Batch, BatchError, Manifest, Task, assemble_zarr, clean_temporaries, compute_task, task_is_valid
+from .batch import Batch, BatchError, Manifest, Task, assemble_zarr, clean_temporaries, compute_task, verify_task
 from .batch import write_task
 
 if TYPE_CHECKING:
@@ -67,22 +66,31 @@ def _prepare(batch: Batch, root: Path, resume: bool) -> Manifest:
     return Manifest.new(path, batch)
 
 
-def _missing(tasks: list[Task], root: Path, manifest: Manifest) -> tuple[list[Task], list[Task]]:
-    """(done, todo). A task is done when its file is there and belongs to this batch; files written
-    after the last manifest save are adopted too (they are complete: written by rename)."""
+def _missing(tasks: list[Task], root: Path, manifest: Manifest,
+             warn: Callable[[str], None]) -> tuple[list[Task], list[Task]]:
+    """(done, todo). A task is done only when the manifest (or its journal) records the SHA-256 of its
+    file and the file matches it, its fingerprint, key, dtypes and shapes; a recorded file that does not
+    is recomputed with a warning; a file the manifest does not know is never trusted (recomputed)."""
     done, todo = [], []
     recorded = manifest.data["tasks"]
     for t in tasks:
         entry = recorded.get(t.key)
         path = root / "tasks" / t.filename
-        if task_is_valid(path, t, entry["sha256"] if entry else None):
+        why = None
+        if entry is not None:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                why = f"it cannot be read ({exc.strerror or exc})"
+            else:
+                why = verify_task(data, t, str(entry.get("sha256", "")))
+        if entry is not None and why is None:
             done.append(t)
-            if entry is None:
-                recorded[t.key] = {"file": f"tasks/{t.filename}", "sha256": hashlib.sha256(path.read_bytes())
-                                   .hexdigest(), "run": None, "seconds": None, "adopted": True}
-        else:
-            recorded.pop(t.key, None)
-            todo.append(t)
+            continue
+        if entry is not None:
+            warn(f"{path}: {why}; recomputing this task")
+        recorded.pop(t.key, None)
+        todo.append(t)
     return done, todo
 
 
@@ -99,7 +107,7 @@ def _client(workers: int | None, scheduler: str | None, client: Client | None) -
     if scheduler is not None:
         try:
             c = Client(scheduler, timeout="20s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise BatchError(scheduler, f"cannot connect to the Dask scheduler: {exc}") from None
         try:
             yield c
@@ -187,6 +195,7 @@ def run_batch(
     fmt: Format = "zarr",
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> BatchRun:
     """Compute every task of ``batch`` that has no valid task file under ``out/<batch>/tasks`` and
     write the combined Dataset (``results.zarr`` or ``results.nc``).
@@ -200,7 +209,13 @@ def run_batch(
     root = Path(out) / batch.name
     manifest = _prepare(batch, root, resume)  # raises before anything is written
     tasks = batch.tasks()
-    done, todo = _missing(tasks, root, manifest)  # reads only
+    if warn is None:
+        import warnings
+
+        def warn(message: str) -> None:
+            warnings.warn(message, stacklevel=3)
+
+    done, todo = _missing(tasks, root, manifest, warn)  # reads only
     if client is not None:
         executor = f"client of {client.scheduler.address}"
     elif scheduler is not None:
@@ -227,7 +242,7 @@ def run_batch(
             last = time.monotonic()
             for task, arrays, seconds in results:
                 sha = write_task(root / "tasks" / task.filename, task, arrays, run_no=run_no)
-                manifest.record(task, sha256=sha, run_no=run_no, seconds=seconds)
+                manifest.record(task, sha256=sha, run_no=run_no, seconds=seconds, durable=True)
                 del arrays
                 if progress is not None:
                     progress(task.stop - task.start)
@@ -240,15 +255,16 @@ def run_batch(
             manifest.save()
 
     results_path = root / ("results.zarr" if fmt == "zarr" else "results.nc")
+    hashes = {k: str(e["sha256"]) for k, e in manifest.data["tasks"].items()}
     if fmt == "zarr":
-        assemble_zarr(batch, root, results_path)
+        assemble_zarr(batch, root, results_path, hashes)
     else:
-        _write_netcdf(batch, root, results_path)
+        _write_netcdf(batch, root, results_path, hashes)
     return BatchRun(batch, root, results_path, manifest.path, len(tasks), len(todo), len(done),
                     time.perf_counter() - t_start, executor)
 
 
-def _write_netcdf(batch: Batch, root: Path, path: Path) -> None:
+def _write_netcdf(batch: Batch, root: Path, path: Path, hashes: dict[str, str]) -> None:
     # NetCDF is written whole: assemble a temporary Zarr (flat memory), then load the final result
     import shutil
 
@@ -258,7 +274,7 @@ def _write_netcdf(batch: Batch, root: Path, path: Path) -> None:
 
     tmp = root / f".results-for-netcdf.tmp-{os.getpid()}.zarr"
     try:
-        assemble_zarr(batch, root, tmp)
+        assemble_zarr(batch, root, tmp, hashes)
         with xr.open_zarr(tmp, consolidated=True) as ds:
             write_netcdf(ds.load(), path)
     finally:
