@@ -35,8 +35,9 @@ class DiskSpaceError(OSError):
 
 
 def new_run_id() -> str:
-    """A run's identity: UTC time and 6 random hex digits (sortable, unique in practice)."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    """A run's identity: UTC time to the microsecond and 6 random hex digits (sorts by time; unique in
+    practice)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + secrets.token_hex(3)
 
 
 @dataclass
