@@ -507,6 +507,7 @@ def _alternative_studies(study: Study, names: list[str]) -> dict[str, Study]:
 
 
 def _print_decision(a: Any, lang: str) -> None:
+    from .decision.section import _matters as matters
     from .decision.section import headline
 
     d = a.decision
@@ -530,13 +531,14 @@ def _print_decision(a: Any, lang: str) -> None:
     if len(a.targets) > 1:
         print(f"{'actor':<26}{'P(net > 0)':>12}{'EVPI':>12}  measure first")
         for k, name in enumerate(a.targets[1:], start=1):
-            first = a.ranking(name)[0] if a.evpi[k] > 0 else "—"
+            first = a.ranking(name)[0] if matters(float(a.evpi[k]), float(a.expected[k])) else "—"
             print(f"{name:<26}{a.p_gt_0[k]:>12.3f}{a.evpi[k]:>12,.0f}  {first}")
     if a.acceptability is not None:
         acc = a.acceptability
         print("QALY value: " + "; ".join(f"P(saldo > 0) = {p:.3f} at {v:,.0f}" for v, p in acc.reference)
-              + f"; break-even {acc.break_even:,.0f} (per draw P5–P95 {acc.break_even_p5:,.0f} – "
-              f"{acc.break_even_p95:,.0f})")
+              + (f"; break-even {acc.break_even:,.0f} (per draw P5–P95 {acc.break_even_p5:,.0f} – "
+                 f"{acc.break_even_p95:,.0f})" if acc.break_even > 0 else
+                 "; the expected saldo is positive even at 0 per QALY" if acc.break_even <= 0 else ""))
     if a.alternatives is not None:
         alt = a.alternatives
         print(f"alternatives: best now {alt.decision.best}; P(another is better) = {alt.decision.p_wrong:.3f}; "

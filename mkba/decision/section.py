@@ -236,6 +236,7 @@ def _measure_tables(a: DecisionAnalysis, lang: Lang) -> list[Block]:
 
 
 def _matters(evpi: float, expected: float) -> bool:
+    """Whether more certainty is worth mentioning for a decision (≥ 0.1 % of the stake, ≥ € 1)."""
     return evpi > 1e-3 * abs(expected) and evpi >= 0.5  # (rounds to at least € 1)
 
 
