@@ -166,9 +166,11 @@ def _placed(study: dict, fragment: dict) -> dict:
     of the study that has it."""
     import copy
 
+    from mkba.simulator.schema import StudyModel
+
     out = copy.deepcopy(study)
     for key, value in fragment.items():
-        if key in out:
+        if key in out or key in StudyModel.model_fields:  # a block of the study file ([inputs], [plan], …)
             out[key] = value
             continue
         homes = [t for t in out.values() if isinstance(t, dict) and key in t]
