@@ -157,9 +157,7 @@ def sample(
             lo = 1 << (n.bit_length() - 1)
             raise ValueError(f"sobol: n must be a power of 2 (Sobol' sequence balance), got {n}; "
                              f"use {lo} or {2 * lo}")
-        from SALib.sample import sobol as s
-
-        u = s.sample(prob, n, calc_second_order=second_order, scramble=True, seed=seed)
+        u = saltelli(prob, n, second_order=second_order, seed=seed)
     elif method == "morris":
         if num_levels < 2 or num_levels % 2:
             raise ValueError(f"morris: num_levels must be an even number >= 2, got {num_levels}")
@@ -194,6 +192,33 @@ def sample(
         range_inputs=json.dumps(ranged),
     )
     return ds
+
+
+def saltelli(prob: dict[str, Any], n: int, *, second_order: bool = False, seed: int = 0) -> NDArray[np.float64]:
+    """Saltelli's design on a scrambled Sobol' sequence, built with array operations: the same matrix
+    as ``SALib.sample.sobol.sample(prob, n, calc_second_order=second_order, scramble=True, seed=seed)``
+    on the unit hypercube (tested equal), whose row-by-row Python loop costs seconds at n = 4,096.
+
+    Per base point ``i`` the rows are A_i, then for each input (or group) k the row A_i with the
+    columns of k taken from B_i, then (second order) B_i with those columns from A_i, then B_i; A and
+    B are the two halves of a ``2 k``-dimensional scrambled Sobol' sample (Saltelli 2002)."""
+    from scipy.stats import qmc
+
+    d = int(prob["num_vars"])
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    a, b = base[:, :d], base[:, d:]
+    groups = prob.get("groups")
+    # As SALib: no grouping when the groups are the inputs themselves or a single group.
+    if not groups or list(groups) == list(prob["names"]) or len(set(groups)) == 1:
+        cross = np.eye(d, dtype=bool)  # (k, column): column j comes from the other matrix in row k
+    else:
+        names = _unique(groups)
+        cross = np.array([[g == name for g in groups] for name in names], dtype=bool)
+    rows = [a[:, None, :], np.where(cross[None], b[:, None, :], a[:, None, :])]
+    if second_order:
+        rows.append(np.where(cross[None], a[:, None, :], b[:, None, :]))
+    rows.append(b[:, None, :])
+    return np.concatenate(rows, axis=1).reshape(-1, d)  # (n · (k + 2) or n · (2k + 2), d), point by point
 
 
 def check_design(design: xr.Dataset, params: ParameterSet, method: str | None = None) -> dict[str, Any]:
