@@ -187,6 +187,55 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_studies(args: argparse.Namespace) -> int:
+    from .simulator.study_format import study_rows
+
+    rows = study_rows()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    wn = max(len("name"), *(len(r["name"]) for r in rows))
+    wm = max(len("municipality"), *(len(r["municipality"]) for r in rows))
+    print(f"{'name':<{wn}}  {'municipality':<{wm}}  title")
+    for r in rows:
+        print(f"{r['name']:<{wn}}  {r['municipality']:<{wm}}  {r['title']}")
+    print("copy one: mkba new NAME --from STUDY; an empty commented study: mkba new NAME")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    import re
+    import tomllib
+
+    from .simulator.results import atomic_write
+    from .simulator.schema import NAME_MAX, NAME_PATTERN
+    from .simulator.study import Study
+    from .simulator.study_format import new_study
+
+    if not re.match(NAME_PATTERN, args.name) or len(args.name) > NAME_MAX:
+        raise UsageError(f"NAME {args.name!r}: use letters, digits, '_', '.' and '-' (at most {NAME_MAX} "
+                         "characters), starting with a letter or digit")
+    path = Path(args.out) / f"{args.name}.toml"
+    if path.exists():
+        raise UsageError(f"{path} exists; choose another NAME or --out folder (mkba never overwrites a study)")
+    try:
+        text = new_study(args.name, args.from_)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    Study.from_dict(tomllib.loads(text), source=str(path))  # what we write validates (StudyError otherwise)
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    what = f"a copy of {args.from_}" if args.from_ else "every block and key, commented"
+    print(f"written: {path} ({what}); check it with `mkba validate {path}`, run it with `mkba run {path}`")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .simulator.study_format import json_schema
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def _default_max_draws() -> int:
     from .simulator.convergence import DEFAULT_MAX_DRAWS
 
@@ -726,6 +775,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a study or batch file and list every problem")
     p.add_argument("study", help="study or batch file (TOML)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("studies", help="list the bundled studies (name, municipality, title)")
+    p.add_argument("--json", action="store_true", help="print a JSON list (name, title, municipality, year, file)")
+    p.set_defaults(func=cmd_studies)
+
+    p = sub.add_parser("new", help="write a new study file: every key commented, or a copy of a bundled study")
+    p.add_argument("name", help="study name; writes DIR/NAME.toml")
+    p.add_argument("--from", dest="from_", metavar="STUDY",
+                   help="copy this bundled study (see `mkba studies`) or study file instead of the template")
+    p.add_argument("--out", default=".", help="folder to write to (default: the current folder)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("schema", help="print the JSON Schema (draft 2020-12) of the study format, for editors")
+    p.set_defaults(func=cmd_schema)
     return parser
 
 

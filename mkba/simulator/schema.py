@@ -70,9 +70,10 @@ def Val(lo: float | None = None, hi: float | None = None, limit: float | None = 
 
 def P(default: float | None, unit: str, source: str = "", description: str = "") -> Any:  # noqa: N802
     """Field with a documented default; ``None`` = required."""
-    extra = {"unit": unit, "source": source, "description": description}
+    extra: dict[str, Any] = {"unit": unit, "source": source, "description": description}
     if default is None:
         return Field(..., json_schema_extra=extra)
+    extra["default"] = float(default)
     return Field(default_factory=partial(Fixed, float(default)), json_schema_extra=extra)
 
 
@@ -483,7 +484,7 @@ class Prices(Block):
     trajectory: TrajectoryPrices = Field(default_factory=TrajectoryPrices)
     average_trajectory: Money = P(0, "€/trajectory", "")
     qaly_value: Money = P(50_000, "€/QALY", f"{S_STEEN} §4.1.2 fn 10; {S_META} §4.3.4 fn 21")
-    care_profile_factor: Val(0.0, limit=MAX_COUNT) = P(1.0, "× profile", "multiplier on the care-consumption profile")
+    care_profile_factor: Val(0.0, limit=MAX_COUNT) = P(1.0, "× profile", "", "multiplier on the care-consumption profile")
     care_profile: dict[str, dict[str, list[FiniteFloat]]] | None = None
     assistance_saving: Money = P(16_800, "€/person/yr", f"{S_WB} §4.2 fn 13; {S_META} §4.3.2")
     income_gain: Money = P(0, "€/person/yr", "", "income gain of a person who finds work")

@@ -630,6 +630,7 @@ def default_study_path() -> Path:
 
 
 def bundled_studies() -> list[Path]:
-    """The example studies shipped with mkba (batch files, ``*-batch.toml``, excluded)."""
+    """The example studies shipped with mkba (batch files, ``*-batch.toml``, and the empty template that
+    `mkba new` writes, ``template.toml``, excluded)."""
     folder = Path(str(resources.files("mkba") / "studies"))
-    return sorted(p for p in folder.glob("*.toml") if not p.name.endswith("-batch.toml"))
+    return sorted(p for p in folder.glob("*.toml") if not p.name.endswith("-batch.toml") and p.stem != "template")
