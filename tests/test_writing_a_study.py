@@ -112,9 +112,14 @@ class TestNew:
             for key, prop in d.get("properties", {}).items():
                 ref = prop.get("$ref") or next((a["$ref"] for a in prop.get("anyOf", ()) if "$ref" in a), None)
                 sub = schema["$defs"].get(ref.rsplit("/", 1)[-1]) if ref else None
+                inner = prop.get("additionalProperties")
                 if sub is not None and ref != "#/$defs/Value" and sub.get("type") == "object":
                     assert f"[{path}.{key}]" in text, f"[{path}.{key}]"
                     walk(sub, f"{path}.{key}")
+                elif isinstance(inner, dict) and inner.get("$ref", "#/$defs/Value") != "#/$defs/Value":
+                    m = re.search(rf"\[{re.escape(path)}\.{key}\.(\w+)\]", text)  # a table of named blocks
+                    assert m, f"[{path}.{key}.<name>]"
+                    walk(schema["$defs"][inner["$ref"].rsplit("/", 1)[-1]], f"{path}.{key}.{m.group(1)}")
                 else:
                     at = [i for i, ln in enumerate(lines) if re.match(rf"^(# )?{key} = ", ln)
                           or (key == "care_profile" and "Yearly care cost" in ln)]
@@ -125,8 +130,10 @@ class TestNew:
             if prop.get("type") == "array":
                 assert f"[[{key}]]" in text
                 continue
-            ref = prop["$ref"]
             assert f"[{key}]" in text
+            ref = prop.get("$ref")
+            if ref is None:  # [inputs]: a table of named values
+                continue
             walk(schema["$defs"][ref.rsplit("/", 1)[-1]], key)
 
     def test_template_cites_defaults_and_units(self):

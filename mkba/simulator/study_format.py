@@ -25,12 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..distributions import Distribution, Fixed
+from ..distributions import Composition, Distribution, Fixed
 from ..distributions.parse import DIST_KEYS
 from ..distributions.parse import META_KEYS
 from .domain import ACTORS, HOUSEHOLD_TYPES, SEVERITIES, TRAJECTORIES
 from .model import DEFAULT_TIMING
-from .schema import StudyModel
+from .schema import ALTERNATIVES, StudyModel
 from .schema_docs import BLOCK_DOCS, KEY_DOCS
 from .sources import DEFAULT
 
@@ -46,6 +46,7 @@ _SHARE_KEYS: dict[str, tuple[str, ...]] = {
     "mix": TRAJECTORIES,
     "funding": ACTORS,
     "actors": ACTORS,
+    "investment_actors": ACTORS,
 }
 # Example values for the keys a study must give (the template's placeholders).
 _EXAMPLES: dict[str, Any] = {
@@ -55,7 +56,21 @@ _EXAMPLES: dict[str, Any] = {
     "reach.share_severity": {t: {"ev": 0.4, "mv_zr": 0.3, "mv_nzr": 0.25, "top": 0.05} for t in HOUSEHOLD_TYPES},
     "costs.team_fte": 10,
     "study.year": 2024,
+    "costs.team.consultants.title": "consulenten",
+    "costs.team.consultants.fte": 25,
+    "costs.team.consultants.cost_per_fte": 74000,
+    "effects.tailored.groups.youth.title": "jeugdtrajecten",
+    "effects.tailored.groups.youth.trajectories": 250,
+    "effects.tailored.groups.youth.cost_reduction": 0.1,
+    "effects.tailored.groups.youth.price": 5000,
+    "effects.tailored.groups.youth.actors": {"jeugd": 1.0},
+    "plan.years": [2021, 2022, 2023],
+    "plan.team_fte": [10, 15, 20],
+    "plan.ramp_up": [0.3, 0.7, 1.0],
+    "plan.investments": [1200000, 600000, 300000],
 }
+# The keys the template gives (with the examples above); all others keep their defaults.
+_GIVEN = {"study.name", "reach.n_households", "reach.share_type", "reach.share_severity", "costs.team_fte"}
 # Array keys of a distribution table (all others are numbers, "family" a name).
 _ARRAY_KEYS = {"values", "weights", "samples"}
 
@@ -90,12 +105,39 @@ def _value_schema() -> dict[str, Any]:
                            "{ p5 = ..., p95 = ... }; any of them may carry source and note.", "anyOf": forms}
 
 
-def _shares_schema(keys: tuple[str, ...] | None) -> dict[str, Any]:
+def _share_table(keys: tuple[str, ...] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}
     props = {k: {"type": "number", "minimum": 0, "maximum": 1} for k in keys or ()}
     out["properties"] = {**props, **{k: {"type": "string"} for k in ("source", "note")}}
     if keys:
         out["additionalProperties"] = False
+    return out
+
+
+def _shares_schema(keys: tuple[str, ...] | None) -> dict[str, Any]:
+    """A set of shares summing to 1: a table of numbers, or a Dirichlet over them."""
+    dirichlet = {"type": "object", "title": "dirichlet",
+                 "properties": {"dist": {"const": "dirichlet"}, "mean": _share_table(keys),
+                                "concentration": {"type": "number", "exclusiveMinimum": 0},
+                                "source": {"type": "string"}, "note": {"type": "string"}},
+                 "required": ["dist", "mean", "concentration"], "additionalProperties": False}
+    table = {**_share_table(keys), "not": {"required": ["dist"]}}
+    return {"anyOf": [table, dirichlet]}
+
+
+def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """``X | None`` → ``X``: TOML has no null (a key left out is the None)."""
+    alts = prop.get("anyOf")
+    if not alts or {"type": "null"} not in alts:
+        return prop
+    rest = [a for a in alts if a != {"type": "null"}]
+    out = {k: v for k, v in prop.items() if k != "anyOf"}
+    if len(rest) == 1:
+        out.update(rest[0])
+    else:
+        out["anyOf"] = rest
+    if out.get("default", 0) is None:
+        out.pop("default")
     return out
 
 
@@ -125,15 +167,17 @@ def _types(annotation: Any) -> Iterator[Any]:
 
 def _plain(value: Any) -> Any:
     """A default as plain data (what a study file would write), or None when there is nothing to show."""
+    if isinstance(value, Composition):
+        return {k: (int(v) if float(v).is_integer() else v) for k, v in zip(value.keys, value.mean)}
     if isinstance(value, Fixed):
         v = float(value.value)
         return int(v) if v.is_integer() and abs(v) < 1e15 else v
     if isinstance(value, Distribution):
         return None
     if isinstance(value, BaseModel):
-        return {k: _plain(getattr(value, k)) for k in type(value).model_fields}
+        return _plain({k: getattr(value, k) for k in type(value).model_fields})
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: p for k, v in value.items() if (p := _plain(v)) is not None}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
@@ -163,6 +207,7 @@ def json_schema() -> dict[str, Any]:
     raw = StudyModel.model_json_schema(mode="validation")
     defs = raw.pop("$defs")
     defs.pop("Distribution", None)
+    defs.pop("Composition", None)
     classes = _classes()
     out_defs: dict[str, Any] = {"Value": _value_schema()}
     for name, d in list(defs.items()) + [("StudyModel", raw)]:
@@ -171,11 +216,19 @@ def json_schema() -> dict[str, Any]:
         cls = classes.get(name)
         if name in BLOCK_DOCS:
             d["description"] = BLOCK_DOCS[name]
+        if "required" in d:  # a key with an alternative form (team_fte or team, …) is never required alone
+            d["required"] = [k for k in d["required"] if k not in ALTERNATIVES]
+            if not d["required"]:
+                d.pop("required")
+        for key in list(d.get("properties", {})):
+            d["properties"][key] = _without_null(d["properties"][key])
         for key, prop in d.get("properties", {}).items():
             unit, src = prop.pop("unit", ""), prop.pop("source", "")
             prop.pop("title", None)
             if cls is not None and key in cls.model_fields:
                 info = cls.model_fields[key]
+                if not info.is_required() and info.get_default(call_default_factory=True) is None:
+                    prop["x-optional"] = True  # left out = not used (e.g. [plan], the count form of an effect)
                 if not info.is_required():
                     default = _plain(info.get_default(call_default_factory=True))
                     if default is not None and not (isinstance(default, dict) and not default):
@@ -187,7 +240,7 @@ def json_schema() -> dict[str, Any]:
                 prop.update(_weights_schema())
                 if key in DEFAULT_TIMING:
                     prop["default"] = [int(w) if float(w).is_integer() else w for w in DEFAULT_TIMING[key]]
-            elif key in _SHARE_KEYS or key == "share_severity":
+            elif key in _SHARE_KEYS or key == "share_severity" or prop.get("$ref") == "#/$defs/Composition":
                 keep = {k: prop[k] for k in ("default",) if k in prop}
                 prop.clear()
                 if key == "share_severity":
@@ -196,7 +249,7 @@ def json_schema() -> dict[str, Any]:
                                  "required": list(HOUSEHOLD_TYPES)})
                     prop["properties"].update({k: {"type": "string"} for k in ("source", "note")})
                 else:
-                    prop.update(_shares_schema(_SHARE_KEYS[key]))
+                    prop.update(_shares_schema(_SHARE_KEYS.get(key)))
                 prop.update(keep)
             ref = prop.get("$ref") or prop.get("items", {}).get("$ref") or ""
             doc = _key_doc(cls, name, key) or prop.get("description", "") or BLOCK_DOCS.get(ref.rsplit("/", 1)[-1], "")
@@ -207,6 +260,14 @@ def json_schema() -> dict[str, Any]:
             if src:
                 prop["x-default-source"] = src
         out_defs[name] = d
+    # A block's default shows in its own keys; only a block that must be given whole (all its keys
+    # required, e.g. reach.share_debts_mv) keeps the default table.
+    for d in out_defs.values():
+        for prop in d.get("properties", {}).values():
+            ref = prop.get("$ref", "")
+            target = out_defs.get(ref.rsplit("/", 1)[-1]) if ref and ref != "#/$defs/Value" else None
+            if target is not None and not target.get("required"):
+                prop.pop("default", None)
     top = out_defs.pop("StudyModel")
     return {"$schema": DRAFT, "$id": "urn:mkba:study-format", "title": "mkba study file",
             "description": "An mkba study file (TOML): one social-team approach in one municipality. Generated "
@@ -323,35 +384,66 @@ def _with_defaults(d: dict[str, Any], default: Any) -> dict[str, Any]:
     return {**d, "properties": props, "required": [], "x-whole": bool(d.get("required"))}
 
 
-def _block(schema: dict[str, Any], d: dict[str, Any], path: str, out: list[str], name: str) -> None:
+def _map_of_blocks(schema: dict[str, Any], prop: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A table of named blocks (``[costs.team.<role>]``): (def name, def), else None."""
+    inner = prop.get("additionalProperties")
+    if prop.get("type") != "object" or not isinstance(inner, dict) or "$ref" not in inner:
+        return None
+    name, d = _resolve(schema, inner)
+    return (name, d) if name not in (None, "Value") else None
+
+
+def _block(schema: dict[str, Any], d: dict[str, Any], path: str, out: list[str], name: str,
+           commented: bool = False) -> None:
+    """One [table]: its keys (given ones active, defaults commented out), then its sub-tables. A table that
+    must be given whole, is optional or is the alternative of another key stays commented out as a whole."""
     props = d.get("properties", {})
     required = set(d.get("required", ()))
     out.append("")
-    for line in _wrap(d.get("description", ""), "# "):
-        out.append(line)
-    # A table whose keys all default through its parent (e.g. reach.share_debts_mv) stays commented out
-    # as a whole: given, it needs every key.
-    whole = d.get("x-whole", False)
-    if whole:
-        out.append(f"# Give all of its keys or none (uncomment the header and every key).")
-    out.append(f"# [{path}]" if whole else f"[{path}]")
-    subs = []
+    out.extend(_wrap(d.get("description", ""), "# "))
+    commented = commented or d.get("x-whole", False)
+    c = "# " if commented else ""
+    if commented:
+        out.append("# Uncomment the header and the keys to use this table" +
+                   (" (give all of its keys)." if required or d.get("x-whole") else "."))
+    out.append(f"{c}[{path}]")
+    subs, maps = [], []
     for key, prop in props.items():
         if _is_block(schema, prop):
             subs.append((key, prop))
             continue
-        out.extend(_line_comment(schema, key, prop, key in required))
-        if key in required:
-            out.append(f"{key} = {_toml(_example(f'{path}.{key}', prop))}")
+        if _map_of_blocks(schema, prop):
+            maps.append((key, prop))
+            continue
+        given = key in required or f"{path}.{key}" in _GIVEN
+        out.extend(_line_comment(schema, key, prop, given and not commented))
+        if given:
+            out.append(f"{c}{key} = {_toml(_example(f'{path}.{key}', prop))}")
         elif "default" in prop:
             out.append(f"# {key} = {_toml(prop['default'])}")
         elif f"{path}.{key}" in _EXAMPLES:
             out.append(f"# {key} = {_toml(_EXAMPLES[f'{path}.{key}'])}")
+        else:  # an optional key without a default (a count instead of a share, …): a placeholder
+            out.append(f"# {key} = <{_forms(schema, key, prop)}>")
     for key, prop in subs:
         sub_name, sub = _resolve(schema, prop)
         sub = _with_defaults({**sub, "description": prop.get("description") or sub.get("description", "")},
                              prop.get("default"))
-        _block(schema, sub, f"{path}.{key}", out, sub_name or key)
+        optional = key in ALTERNATIVES or prop.get("x-optional", False)
+        _block(schema, sub, f"{path}.{key}", out, sub_name or key, commented or optional)
+    for key, prop in maps:
+        sub_name, sub = _map_of_blocks(schema, prop)  # type: ignore[misc]
+        example = _MAP_EXAMPLES.get(key, "name")
+        desc = (prop.get("description") or "") + f" One table per {key} entry, named freely (here: {example})."
+        _block(schema, {**sub, "description": desc}, f"{path}.{key}.{example}", out, sub_name or key, True)
+
+
+def _has_defaults(d: dict[str, Any]) -> bool:
+    """Whether an empty table of this block is valid (nothing required)."""
+    return not d.get("required")
+
+
+_MAP_EXAMPLES = {"team": "consultants", "groups": "youth"}
 
 
 def _array_block(schema: dict[str, Any], key: str, prop: dict[str, Any], out: list[str]) -> None:
@@ -359,12 +451,29 @@ def _array_block(schema: dict[str, Any], key: str, prop: dict[str, Any], out: li
     out.append("")
     out.extend(_wrap(prop.get("description") or d.get("description", ""), "# "))
     out.append(f"# Any number of [[{key}]] tables, each with:")
+    examples = _ARRAY_EXAMPLES.get(key, {})
     for k, p in d.get("properties", {}).items():
         out.extend("#   " + line[2:] for line in _line_comment(schema, k, p, False))
-        out.append(f"#   {k} = " + ("..." if k not in _ARRAY_EXAMPLES.get(key, {}) else _ARRAY_EXAMPLES[key][k]))
+        out.append(f"#   {k} = " + examples.get(k, _toml(p["default"]) if "default" in p else "..."))
     out.append(f"# [[{key}]]")
     for k in d.get("required", ()):
-        out.append(f"# {k} = {_ARRAY_EXAMPLES.get(key, {}).get(k, '...')}")
+        out.append(f"# {k} = {examples.get(k, '...')}")
+
+
+def _inputs_block(schema: dict[str, Any], key: str, prop: dict[str, Any], out: list[str]) -> None:
+    out.append("")
+    out.extend(_wrap(prop.get("description", ""), "# "))
+    out.append("# Any number of named inputs (number or distribution, with source); use them in [[lines]] factors")
+    out.append("# as \"inputs.<name>\", in [[correlations]] and in [[scenarios]] like any other input.")
+    out.append(f"# [{key}]")
+    out.extend(f"# {ln}" for ln in _INPUT_EXAMPLES)
+
+
+_INPUT_EXAMPLES = (
+    'complex_households = { dist = "pert", min = 250, mode = 300, max = 350, source = "…" }',
+    'cost_per_household = { value = 70000, source = "…" }',
+    'reduction = { dist = "uniform", min = 0.25, max = 0.60, source = "…" }',
+)
 
 
 # Families with more than one parametrisation, in words.
@@ -378,6 +487,11 @@ _DIST_FORMS = {
 _ARRAY_EXAMPLES = {
     "correlations": {"inputs": '["effects.substitution.new_cases", "effects.substitution.existing_cases"]',
                      "rank": "0.6", "note": '"..."'},
+    "lines": {"name": '"samenwerkingsrendement"', "title": '"Samenwerkingsrendement complexe huishoudens"',
+              "kind": '"financial"',
+              "factors": '["inputs.complex_households", "inputs.cost_per_household", "inputs.reduction"]',
+              "timing": "[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]", "start_year": "1", "duration_years": "3",
+              "actors": "{ jeugd = 0.5, wmo = 0.5 }"},
     "scenarios": {"name": '"lage-qaly"', "title": '"QALY-waarde € 20.000"', "description": '"..."',
                   "set": '{ "prices.qaly_value" = 20000 }'},
 }
@@ -403,13 +517,18 @@ def template(name: str = TEMPLATE_NAME) -> str:
     schema = json_schema()
     dists = ", ".join(sorted(DIST_KEYS))
     out = _HEADER.format(default=DEFAULT, dists=dists).splitlines()
+    required = set(schema.get("required", ()))
     for key, prop in schema["properties"].items():
         if prop.get("type") == "array":
             _array_block(schema, key, prop, out)
             continue
+        if prop.get("type") == "object" and "$ref" not in prop:
+            _inputs_block(schema, key, prop, out)
+            continue
         sub_name, sub = _resolve(schema, prop)
         sub = {**sub, "description": prop.get("description") or sub.get("description", "")}
-        _block(schema, sub, key, out, sub_name or key)
+        optional = key not in required and (prop.get("x-optional", False) or not _has_defaults(sub))
+        _block(schema, sub, key, out, sub_name or key, optional)
     text = "\n".join(out) + "\n"
     return text.replace(f'name = "{TEMPLATE_NAME}"', f"name = {json.dumps(name)}", 1)
 
