@@ -278,12 +278,9 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
         if args.precision is not None:
             from .simulator.convergence import DEFAULT_MAX_DRAWS, converge
 
-            if (args.sampler or study.spec.simulation.sampler) != "mc":
-                raise UsageError("--precision needs --sampler mc: a Latin hypercube or Sobol' design has a fixed "
-                                 "number of draws and cannot grow until a confidence interval is narrow enough")
             ds, conv = converge(study, precision=args.precision, max_draws=args.max_draws or DEFAULT_MAX_DRAWS,
                                 seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, store=args.store,
-                                progress=update)
+                                progress=update, watch=_watch_list(args), prob_precision=args.prob_precision)
         else:
             # Streamed: each block goes to results.nc and into the summary as it is computed, so
             # memory stays flat at any number of draws.
@@ -331,10 +328,51 @@ def _blocks_from(path: Path) -> Any:
         yield from blocks_of(ds)
 
 
+def _watch_list(args: argparse.Namespace) -> tuple[str, ...]:
+    from .simulator.convergence import DEFAULT_WATCH
+
+    if not args.watch:
+        return DEFAULT_WATCH
+    return tuple(dict.fromkeys(t.strip() for w in args.watch for t in w.split(",") if t.strip()))
+
+
+def _print_convergence(conv: Any) -> None:
+    from .outputs.formatting import format_probability
+    state = ("reached" if conv.converged else f"NOT reached (cap {conv.max_draws:,} draws)")
+    print(f"precision ± € {conv.precision:,.0f} and ± {conv.prob_precision:g} for P(ratio > 1), 95 % confidence: "
+          f"{state} after {conv.draws:,} draws")
+    last = conv.history[-1]
+    for t in conv.watch:
+        if t in conv.skipped:
+            print(f"  {t}: undefined in every draw (n/a), not watched")
+        elif t.startswith("bc_"):
+            k = f"{t}.p_gt_1"
+            est = format_probability(last.estimates[k], lang="en", decimals=4)
+            print(f"  P({t} > 1) {est if est[0] in '<>' else '= ' + est} ± {last.half_widths[k]:.2g}")
+        else:
+            print(f"  {t}: " + "   ".join(f"{q.upper()} {last.estimates[f'{t}.{q}']:,.0f} ± "
+                                          f"{last.half_widths[f'{t}.{q}']:,.0f}" for q in ("p5", "p50", "p95")))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.max_draws is not None and args.precision is None:
         raise UsageError("--max-draws needs --precision")
+    if (args.watch or args.prob_precision is not None) and args.precision is None:
+        raise UsageError("--watch and --prob-precision need --precision")
     study = _load(args.study).scenario(args.scenario)
+    if args.precision is not None:
+        from .simulator.convergence import PROB_PRECISION, check_watch
+
+        if (args.sampler or study.spec.simulation.sampler) != "mc":
+            raise UsageError("--precision needs --sampler mc: a Latin hypercube or Sobol' design has a fixed "
+                             "number of draws and cannot grow until a confidence interval is narrow enough")
+        args.prob_precision = PROB_PRECISION if args.prob_precision is None else args.prob_precision
+        if not 0 < args.prob_precision < 0.5:
+            raise UsageError(f"--prob-precision must lie strictly between 0 and 0.5, got {args.prob_precision:g}")
+        try:
+            check_watch(study, _watch_list(args))
+        except ValueError as exc:
+            raise UsageError(f"--watch: {exc}") from None
     draws = None if args.precision is not None else args.draws or study.spec.simulation.draws
     if draws is not None:
         from .simulator.engine import check_design_size
@@ -366,8 +404,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_budget(result, args.lang or study.spec.study.language)
         _print_plan(result)
         if conv is not None:
-            state = "converged" if conv.converged else f"NOT converged (cap {conv.max_draws:,} draws reached)"
-            print(f"precision € {conv.precision:,.0f}: {state} after {conv.draws:,} draws")
+            _print_convergence(conv)
         print(f"written: {out / 'results.nc'}, {out / 'summary.csv'}"
               + ("" if args.no_report else f", {out / 'report.html'}, {out / 'report.md'}, {out / 'summary.xlsx'}"))
     return 0
@@ -674,8 +711,14 @@ def build_parser() -> argparse.ArgumentParser:
     how_many = p.add_mutually_exclusive_group()
     how_many.add_argument("--draws", type=_positive_int, help="number of draws (default: the study's)")
     how_many.add_argument("--precision", type=_positive_float, metavar="EUROS",
-                          help="draw blocks of 65,536 until saldo's P5 and P95 move < EUROS and each "
-                               "P(ratio > 1) < 0.005 between blocks (reports the draws used)")
+                          help="draw blocks of 65,536 until, with 95 %% confidence, the P5, P50 and P95 of each "
+                               "watched amount lie within ± EUROS and each watched P(ratio > 1) within "
+                               "± --prob-precision (reports the draws used and the half-widths reached)")
+    p.add_argument("--watch", action="append", metavar="TARGETS",
+                   help="--precision: comma-separated targets (default saldo,bc_social,bc_financial,bc_municipal; "
+                        "any total, ratio, line or actor:NAME)")
+    p.add_argument("--prob-precision", type=_positive_float, metavar="P",
+                   help="--precision: half-width for each P(ratio > 1) (default 0.005)")
     p.add_argument("--max-draws", type=_positive_int,
                    help="cap for --precision (default: 10,000,000)")
     p.add_argument("--seed", type=_seed, help="random seed (default: the study's)")

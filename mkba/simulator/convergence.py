@@ -1,19 +1,23 @@
-"""Auto-convergence: draw seeded blocks until the answer stops moving (``mkba run --precision EUROS``).
+"""``mkba run --precision EUROS``: draw seeded blocks until the answer is known to a stated precision.
 
-After every block of ``engine.BLOCK`` draws the P5 and P95 of saldo (the 90 % interval) and
-P(bc_social > 1), P(bc_financial > 1), P(bc_municipal > 1) are computed over all draws so far. The run
-stops when, between two consecutive blocks, both interval bounds moved less than ``precision`` euros and
-every probability less than ``PROB_TOL``, or when ``max_draws`` is reached. Blocks are the engine's seeded
-blocks and each is computed with ``engine.run(start=...)``, so the Dataset returned is bit-identical to
-``simulate(study, draws=<draws used>)`` with the same seed (``mkba run --draws <draws used>``).
+After every block of ``engine.BLOCK`` draws, the 95 % confidence interval of each watched quantity is
+computed over all draws so far: for an amount (saldo by default; any line, total or ``actor:NAME``)
+its P5, P50 and P95, by order statistics (the distribution-free interval of a quantile: the draws of
+rank ``n q ∓ z √(n q (1 − q))``); for a ratio P(ratio > 1), by the Wilson score interval of a binomial
+proportion. The run stops when every half-width is at most the requested precision (euros for the
+amounts, ``prob_precision`` for the probabilities), or when ``max_draws`` is reached. "Converged" is
+therefore a confidence statement: with 95 % confidence each watched quantile lies within ± precision
+of the value printed (a coverage test over seeds checks that the stated precision holds in ≥ 90 % of
+runs). Blocks are the engine's seeded blocks, each computed with ``engine.run(start=...)``, so the
+Dataset returned is bit-identical to ``simulate(study, draws=<draws used>)`` with the same seed.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,56 +29,158 @@ from .engine import BLOCK, RunResult, Sampler
 from .results import FULL_LIMIT, Store, simulate, stored_model
 from .study import Study
 
-__all__ = ["DEFAULT_MAX_DRAWS", "PROB_TOL", "Convergence", "Step", "converge"]
+__all__ = ["DEFAULT_MAX_DRAWS", "DEFAULT_WATCH", "PROB_PRECISION", "QUANTILES", "Convergence", "Step", "Watcher",
+           "check_watch", "converge", "quantile_interval", "wilson_half_width"]
 
 DEFAULT_MAX_DRAWS = 10_000_000  # the cap: the largest run the memory target of issue 6 covers
-PROB_TOL = 0.005  # largest accepted move of P(ratio > 1) between blocks
+PROB_PRECISION = 0.005  # default half-width of the 95 % interval of each P(ratio > 1)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
+DEFAULT_WATCH = ("saldo", *RATIOS)
+QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
+Z95 = 1.959963984540054  # the standard normal's 97.5 % point
+
+
+def quantile_interval(sorted_x: NDArray[np.float64], q: float, z: float = Z95) -> tuple[float, float, float]:
+    """(estimate, low, high) of the ``q`` quantile of a sorted sample: numpy's default (linear) estimate
+    and the distribution-free order-statistic interval [x_(l), x_(u)], l, u = n q ∓ z √(n q (1 − q))."""
+    n = len(sorted_x)
+    h = (n - 1) * q
+    lo = math.floor(h)
+    est = float(sorted_x[lo] + (h - lo) * (sorted_x[min(lo + 1, n - 1)] - sorted_x[lo]))
+    spread = z * math.sqrt(n * q * (1.0 - q))
+    i = max(0, math.floor(n * q - spread) - 1)  # ranks are 1-based; clamp to the sample
+    j = min(n - 1, math.ceil(n * q + spread) - 1)
+    return est, float(sorted_x[i]), float(sorted_x[j])
+
+
+def wilson_half_width(k: int, n: int, z: float = Z95) -> float:
+    """Half-width of the Wilson score interval of a proportion k / n (also sensible at 0 and n)."""
+    if n == 0:
+        return math.nan
+    p = k / n
+    return z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
 
 
 @dataclass(frozen=True)
 class Step:
-    """The statistics after one block, over all draws so far."""
+    """After one block, over all draws so far: per watched quantity its estimate and 95 % half-width
+    (``"saldo.p5"``, …, ``"bc_social.p_gt_1"``)."""
 
     draws: int
-    p5: float
-    p95: float
-    p_bc_social_gt_1: float
-    p_bc_financial_gt_1: float
-    p_bc_municipal_gt_1: float
+    estimates: Mapping[str, float]
+    half_widths: Mapping[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"draws": self.draws, "estimates": dict(self.estimates), "half_widths": dict(self.half_widths)}
 
 
 @dataclass(frozen=True)
 class Convergence:
-    """How a ``--precision`` run ended: converged or capped, the draws used and every step."""
+    """How a ``--precision`` run ended: converged (every half-width within its precision) or capped."""
 
     precision: float
+    prob_precision: float
     converged: bool
     draws: int
     max_draws: int
-    prob_tol: float
+    watch: tuple[str, ...]
     history: tuple[Step, ...]
+    skipped: tuple[str, ...] = ()  # watched ratios undefined in every draw (no probability to state)
+
+    @property
+    def half_widths(self) -> dict[str, float]:
+        return dict(self.history[-1].half_widths) if self.history else {}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"precision": self.precision, "converged": self.converged, "draws": self.draws,
-                "max_draws": self.max_draws, "prob_tol": self.prob_tol,
-                "history": [asdict(s) for s in self.history]}
+        last = self.history[-1] if self.history else None
+        return {"precision": self.precision, "prob_precision": self.prob_precision, "confidence": 0.95,
+                "converged": self.converged, "draws": self.draws, "max_draws": self.max_draws,
+                "watch": list(self.watch), "skipped": list(self.skipped),
+                "estimates": dict(last.estimates) if last else {},
+                "half_widths": dict(last.half_widths) if last else {},
+                "history": [s.to_dict() for s in self.history]}
 
 
-def _quantile_sorted(x: NDArray[np.float64], q: float) -> float:
-    """numpy's default ('linear') quantile of an already sorted array, in O(1)."""
-    h = (len(x) - 1) * q
-    lo = math.floor(h)
-    hi = min(lo + 1, len(x) - 1)
-    return float(x[lo] + (h - lo) * (x[hi] - x[lo]))
+class Watcher:
+    """Accumulates the watched targets block by block and says when every half-width is small enough.
+
+    ``values(outputs, target)`` gives a block's per-draw values of a target; amounts keep one sorted
+    array each (a block is merged in linear time), ratios only two counts."""
+
+    def __init__(self, watch: Sequence[str], precision: float, prob_precision: float,
+                 values: Callable[[Mapping[str, NDArray], str], NDArray[np.float64]]) -> None:
+        if not precision > 0:
+            raise ValueError(f"precision must be > 0 euros, got {precision}")
+        if not 0 < prob_precision < 0.5:
+            raise ValueError(f"the probability precision must lie in (0, 0.5), got {prob_precision}")
+        self.watch, self.precision, self.prob_precision, self.values = tuple(watch), precision, prob_precision, values
+        self.sorted = {t: np.empty(0) for t in self.watch if not t.startswith("bc_")}
+        self.counts = {t: [0, 0] for t in self.watch if t.startswith("bc_")}  # (above 1, defined)
+        self.draws = 0
+
+    def add(self, outputs: Mapping[str, NDArray]) -> Step:
+        for t in self.sorted:
+            merged = np.concatenate((self.sorted[t], np.sort(self.values(outputs, t))))
+            merged.sort(kind="stable")  # timsort: two sorted runs merge in linear time
+            self.sorted[t] = merged
+        for t, c in self.counts.items():
+            v = self.values(outputs, t)
+            defined = ~np.isnan(v)
+            c[0] += int(np.count_nonzero(v[defined] > 1.0))
+            c[1] += int(np.count_nonzero(defined))
+        self.draws += len(next(iter(outputs.values())))
+        est: dict[str, float] = {}
+        hw: dict[str, float] = {}
+        for t, x in self.sorted.items():
+            for name, q in QUANTILES.items():
+                e, lo, hi = quantile_interval(x, q)
+                est[f"{t}.{name}"], hw[f"{t}.{name}"] = e, (hi - lo) / 2
+        for t, (k, n) in self.counts.items():
+            if n:
+                est[f"{t}.p_gt_1"], hw[f"{t}.p_gt_1"] = k / n, wilson_half_width(k, n)
+        return Step(self.draws, est, hw)
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        return tuple(t for t, (_k, n) in self.counts.items() if n == 0)
+
+    def settled(self, step: Step) -> bool:
+        """Every watched half-width within its precision (NaN never settles)."""
+        return bool(step.half_widths) and all(
+            h <= (self.prob_precision if key.endswith(".p_gt_1") else self.precision)
+            for key, h in step.half_widths.items())
 
 
-def _settled(prev: Step, cur: Step, precision: float) -> bool:
-    moves = (abs(cur.p5 - prev.p5), abs(cur.p95 - prev.p95))
-    probs = (abs(cur.p_bc_social_gt_1 - prev.p_bc_social_gt_1),
-             abs(cur.p_bc_financial_gt_1 - prev.p_bc_financial_gt_1),
-             abs(cur.p_bc_municipal_gt_1 - prev.p_bc_municipal_gt_1))
-    return all(m < precision for m in moves) and all(p < PROB_TOL for p in probs)  # NaN never settles
+def _values_of(items: Sequence[str]) -> Callable[[Mapping[str, NDArray], str], NDArray[np.float64]]:
+    def values(outputs: Mapping[str, NDArray], target: str) -> NDArray[np.float64]:
+        v = outputs.get(target)
+        if v is not None and np.ndim(v) == 1:
+            return np.asarray(v, dtype=np.float64)
+        if target in items and "line" in outputs:
+            return np.asarray(outputs["line"][:, list(items).index(target)], dtype=np.float64)
+        from ..sensitivity.targets import extract  # actor:NAME from the per-draw actor totals
+
+        return extract(outputs, target)
+
+    return values
+
+
+def check_watch(study: Study, watch: Sequence[str]) -> Callable[[Mapping[str, NDArray], str], NDArray[np.float64]]:
+    """ValueError unless every watched target exists for this study (checked on the base case, so a
+    typo costs no run); returns the function that reads a target from a block's outputs."""
+    if not watch:
+        raise ValueError("nothing to watch: name at least one target")
+    model, reduce = stored_model(study, "lean")
+    values = _values_of(list(model.items))
+    probe = reduce(model(study.parameters.base_inputs()))
+    for t in watch:
+        try:
+            values(probe, t)
+        except ValueError:
+            raise ValueError(f"cannot watch {t!r}: choose saldo, costs, benefits, a ratio (bc_social, "
+                             f"bc_financial, bc_municipal), a line ({', '.join(model.items)}) or "
+                             "actor:NAME") from None
+    return values
 
 
 def converge(
@@ -88,13 +194,15 @@ def converge(
     store: Store = "auto",
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    watch: Sequence[str] = DEFAULT_WATCH,
+    prob_precision: float = PROB_PRECISION,
 ) -> tuple[xr.Dataset, Convergence]:
-    """Run ``study`` block by block until saldo's P5/P95 move < ``precision`` € and each P(ratio > 1)
-    moves < ``PROB_TOL`` between consecutive blocks, or ``max_draws`` is reached.
+    """Run ``study`` block by block until the 95 % interval of every watched quantity is within its
+    precision (P5/P50/P95 of an amount: ± ``precision`` €; P(ratio > 1): ± ``prob_precision``), or
+    ``max_draws`` is reached. ``watch``: saldo and the three ratios by default; any total, line or
+    ``actor:NAME``.
 
     Returns the Dataset of exactly the draws used (as ``simulate`` would build it) and the record."""
-    if not precision > 0:
-        raise ValueError(f"precision must be > 0 euros, got {precision}")
     if max_draws < 1:
         raise ValueError(f"max_draws must be >= 1, got {max_draws}")
     sim = study.spec.simulation
@@ -109,6 +217,8 @@ def converge(
     # One block per step; split it so every thread has a chunk (results do not depend on chunking).
     chunk = min(sim.chunk_size if chunk_size is None else chunk_size, -(-BLOCK // nthreads))
     params = study.parameters
+    values = check_watch(study, watch)
+    watcher = Watcher(watch, precision, prob_precision, values)
 
     def _block(start: int, draws: int) -> RunResult:
         # The same model, reducer and inputs that simulate uses for this store mode.
@@ -131,8 +241,6 @@ def converge(
                 buf[k] = np.empty((cap(), *v.shape[1:]), dtype=v.dtype)
             buf[k][lo : lo + len(v)] = v
 
-    sorted_saldo = np.empty(0)
-    above = dict.fromkeys(RATIOS, 0)
     history: list[Step] = []
     done, converged = 0, False
     while done < max_draws and not converged:
@@ -149,17 +257,12 @@ def converge(
             progress(size)
         keep(done, res.outputs, out_buf)
         keep(done, res.inputs, in_buf)
-        # Merge the block into the sorted saldo: timsort merges the two sorted runs in linear time.
-        sorted_saldo = np.concatenate((sorted_saldo, np.sort(res.outputs["saldo"])))
-        sorted_saldo.sort(kind="stable")
-        for r in RATIOS:
-            above[r] += int(np.count_nonzero(res.outputs[r] > 1))
         done += size
-        history.append(Step(done, _quantile_sorted(sorted_saldo, 0.05), _quantile_sorted(sorted_saldo, 0.95),
-                            *(above[r] / done for r in RATIOS)))
-        converged = len(history) >= 2 and _settled(history[-2], history[-1], precision)
+        history.append(watcher.add(res.outputs))
+        converged = watcher.settled(history[-1])
 
     result = RunResult({k: v[:done] for k, v in out_buf.items()}, {k: v[:done] for k, v in in_buf.items()},
                        done, seed, sampler, chunk)
     ds = simulate(study, draws=done, seed=seed, sampler=sampler, chunk_size=chunk, store=store, result=result)
-    return ds, Convergence(float(precision), converged, done, max_draws, PROB_TOL, tuple(history))
+    return ds, Convergence(float(precision), float(prob_precision), converged, done, max_draws, tuple(watch),
+                           tuple(history), watcher.skipped)
