@@ -682,15 +682,26 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from .outputs.charts import save_figure
     from .outputs.decision_charts import plot_acceptability
 
-    name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
-    out = Path(args.out) / name
-    write_netcdf(a.to_dataset(), out / "decision.nc")
+    from .outputs.folder import FolderBusy, output_folder
+
+    # its own all-or-nothing folder, named by scenario and target: a result never overwrites another
+    name = study.name + ("" if args.scenario == "base" else f"--{args.scenario}") + ".decision" + (
+        "" if args.target == "saldo" else "-" + "".join(c if c.isalnum() or c in "_." else "-" for c in args.target))
     text = json.dumps(result, ensure_ascii=False, indent=1)
-    atomic_write(out / "decision.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
-    written = [out / "decision.nc", out / "decision.json"]
-    if a.acceptability is not None:
-        ax = plot_acceptability(a.acceptability, lang=lang)  # type: ignore[arg-type]
-        written += list(save_figure(ax.figure, out / "charts" / "acceptability").values())
+    try:
+        with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
+            nc = a.to_dataset()
+            nc.attrs["run_id"] = stage.run_id
+            write_netcdf(nc, stage.path / "decision.nc")
+            atomic_write(stage.path / "decision.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
+            written = [stage.path / "decision.nc", stage.path / "decision.json"]
+            if a.acceptability is not None:
+                ax = plot_acceptability(a.acceptability, lang=lang)  # type: ignore[arg-type]
+                written += list(save_figure(ax.figure, stage.path / "charts" / "acceptability").values())
+    except FolderBusy as exc:
+        raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
+                         "or choose another --out") from None
+    written = [stage.final_of(p) for p in written]
     if args.json:
         print(json.dumps(result))
         return 0
@@ -810,7 +821,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qaly-values", default="0:150000:5000", metavar="START:STOP:STEP",
                    help="QALY values of the acceptability curve (start:stop:step or a comma list; "
                         "default 0:150000:5000)")
-    p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<study>/")
+    p.add_argument("--out", default="outputs",
+                   help="output folder (default: outputs/); writes DIR/<study>[--<scenario>].decision[-<target>]/, "
+                        "or <name>-2, -3, … when that folder exists")
+    p.add_argument("--overwrite", action="store_true", help="replace that folder if it exists")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--lang", choices=("nl", "en"), help="language of the text (default: the study's)")
     p.set_defaults(func=cmd_decide)

@@ -326,10 +326,19 @@ class TestCli:
         assert j["study"] == "steenwijkerland-doorkijk" and j["draws"] == 2000 and j["target"] == "saldo"
         assert len(j["acceptability"]["qaly_value"]) == 11
         assert j["alternatives"]["names"] == ["base", "geen-escalatie"]
-        out = tmp_path / "steenwijkerland-doorkijk"
+        out = tmp_path / "steenwijkerland-doorkijk.decision"
         assert json.loads((out / "decision.json").read_text(encoding="utf-8")) == j
         for f in ("decision.nc", "charts/acceptability.png", "charts/acceptability.svg"):
             assert (out / f).is_file()
+        # a second run never overwrites the first silently: it gets the next free name
+        assert main(["decide", str(forward_path), "--draws", "500", "--out", str(tmp_path), "--json"]) == 0
+        capsys.readouterr()
+        assert json.loads((out / "decision.json").read_text(encoding="utf-8")) == j
+        assert (tmp_path / "steenwijkerland-doorkijk.decision-2" / "decision.json").is_file()
+        assert main(["decide", str(forward_path), "--draws", "500", "--out", str(tmp_path), "--json",
+                     "--target", "actor:jeugd"]) == 0
+        capsys.readouterr()
+        assert (tmp_path / "steenwijkerland-doorkijk.decision-actor-jeugd" / "decision.nc").is_file()
 
     def test_another_study_as_alternative(self, tmp_path, capsys, forward_path, retro_path):
         assert main(["decide", str(forward_path), "--draws", "1000", "--out", str(tmp_path), "--json",
