@@ -65,6 +65,7 @@ class ParameterSet(Mapping[str, Parameter]):
             for name in names:
                 if name not in self._params:
                     raise ValueError(f"unknown composition input {name!r}")
+        self._composed = frozenset(n for names, _ in self.compositions for n in names)
 
     @classmethod
     def from_dists(cls, dists: Mapping[str, Distribution | float]) -> ParameterSet:
@@ -115,6 +116,8 @@ class ParameterSet(Mapping[str, Parameter]):
             uniforms = {**uniforms, **_couple(self._copula, uniforms)}
         out: dict[str, NDArray[np.float64]] = {}
         for name, p in self._params.items():
+            if name in uniforms and name in self._composed:
+                continue  # drawn jointly below
             if name in uniforms:
                 out[name] = p.dist.ppf(uniforms[name])
             else:  # a read-only zero-stride view: no memory traffic for the many fixed inputs
