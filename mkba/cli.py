@@ -543,6 +543,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
             ds.attrs.update(run_id=stage.run_id, study_hash=study.content_hash, groups=int(bool(args.groups)))
+            own = study.options.item_labels.get(args.target) if args.target in study.model.items else None
+            if own:  # an own line: the charts name it by its title, not by its key
+                for d in (ds, ow, sp, sw):
+                    d.attrs["target_title"] = json.dumps(list(own))
             written = write_sensitivity(stage.path, ds, oneway=ow, spider=sp, switching=sw,
                                         lang=study.spec.study.language, stem=stem)
     except FolderBusy as exc:

@@ -413,3 +413,19 @@ def _toml(raw: dict) -> str:
 
 BLOCKS = {"study", "simulation", "reach", "costs", "effects", "prices", "plan", "work", "substitution",
           "escalation", "share_severity"}
+
+
+def test_oneway_moves_a_dirichlet_share_within_its_set():
+    """Moving one actor share of an own line re-splits the line; its total stays the product."""
+    from mkba.sensitivity import oneway
+
+    raw = own_study()
+    raw["lines"][0]["actors"] = {"dist": "dirichlet", "mean": {"jeugd": 0.5, "wmo": 0.3, "wi": 0.2},
+                                 "concentration": 20}
+    s = Study.from_dict(raw)
+    t = oneway(s.model, s.parameters, target="samenwerkingsrendement")
+    shares = [p for p in t["parameter"].values if ".actors." in p]
+    assert len(shares) == 3
+    assert_allclose(t["swing"].sel(parameter=shares).values, 0.0, atol=1e-6)
+    j = oneway(s.model, s.parameters, target="actor:jeugd")
+    assert float(j["swing"].sel(parameter="lines.samenwerkingsrendement.actors.jeugd")) > 0

@@ -7,6 +7,9 @@ bar differ by fill *and* hatch, lines by marker and dash.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -41,15 +44,23 @@ _TEXT = {
 }
 
 
+def _own_title(ds: xr.Dataset) -> list[str] | None:
+    """(nl, en) title of a target that is a study's own line (attr ``target_title``), else None."""
+    raw = ds.attrs.get("target_title")
+    return json.loads(raw) if raw else None
+
+
 def _i(lang: str) -> int:
     if lang not in ("nl", "en"):
         raise ValueError(f"lang must be 'nl' or 'en', got {lang!r}")
     return 0 if lang == "nl" else 1
 
 
-def target_label(target: str, lang: Lang = "nl") -> str:
-    """A human label for a target name in Dutch or English."""
+def target_label(target: str, lang: Lang = "nl", title: Sequence[str] | None = None) -> str:
+    """A human label for a target name in Dutch or English; ``title`` = (nl, en) of a study's own line."""
     i = _i(lang)
+    if title:
+        return f"{title[i]} (€)"
     if target in _TARGETS:
         return _TARGETS[target][i]
     if target in ITEM_LABELS:
@@ -103,9 +114,9 @@ def plot_tornado(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", t
             label=_TEXT["high"][i].format(q=q_hi))
     ax.axvline(base, color="black", linewidth=1.0, linestyle="--", label=_TEXT["base"][i])
     ax.set_yticks(y, [str(p) for p in sub["parameter"].values], fontsize=8)
-    target = str(ds.attrs.get("target", ""))
-    ax.set_xlabel(target_label(target, lang))
-    ax.set_title(_TEXT["tornado"][i].format(t=target_label(target, lang)), fontsize=10)
+    target, title = str(ds.attrs.get("target", "")), _own_title(ds)
+    ax.set_xlabel(target_label(target, lang, title))
+    ax.set_title(_TEXT["tornado"][i].format(t=target_label(target, lang, title)), fontsize=10)
     _money_axis(ax, target, lang=lang)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", color="0.9", linewidth=0.5)
@@ -132,10 +143,10 @@ def plot_spider(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", to
         ax.plot(q, sub["target"].sel(parameter=p).values, marker=markers[j % len(markers)], markersize=4,
                 linestyle=dashes[j % len(dashes)], color=greys[j % len(greys)], linewidth=1.0, label=str(p))
     ax.axhline(float(ds.attrs.get("base_target", np.nan)), color="black", linewidth=0.8, linestyle=":")
-    target = str(ds.attrs.get("target", ""))
+    target, title = str(ds.attrs.get("target", "")), _own_title(ds)
     ax.set_xlabel(_TEXT["quantile"][i])
-    ax.set_ylabel(target_label(target, lang))
-    ax.set_title(_TEXT["spider"][i].format(t=target_label(target, lang)), fontsize=10)
+    ax.set_ylabel(target_label(target, lang, title))
+    ax.set_title(_TEXT["spider"][i].format(t=target_label(target, lang, title)), fontsize=10)
     _money_axis(ax, target, axis="y", lang=lang)
     ax.legend(fontsize=7, ncol=2)
     ax.grid(color="0.9", linewidth=0.5)
@@ -170,8 +181,8 @@ def plot_indices(
                 error_kw={"elinewidth": 0.8})
     ax.set_yticks(y, [str(p) for p in sub["parameter"].values], fontsize=8)
     ax.set_xlabel(_TEXT["index"][i])
-    target = str(ds.attrs.get("target", ""))
-    ax.set_title(_TEXT["indices"][i].format(m=ds.attrs.get("method", ""), t=target_label(target, lang)), fontsize=10)
+    target, title = str(ds.attrs.get("target", "")), _own_title(ds)
+    ax.set_title(_TEXT["indices"][i].format(m=ds.attrs.get("method", ""), t=target_label(target, lang, title)), fontsize=10)
     ax.axvline(0, color="black", linewidth=0.6)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", color="0.9", linewidth=0.5)

@@ -44,8 +44,15 @@ def _rows(params: ParameterSet, changes: Sequence[tuple[str, float]]) -> dict[st
     """Inputs for len(changes) model rows: every input at base except one input per row."""
     n = len(changes)
     x = {name: np.full(n, p.base) for name, p in params.items()}
+    siblings = {k: names for names, _ in params.compositions for k in names}
     for i, (name, value) in enumerate(changes):
         x[name][i] = value
+        if name in siblings:  # a share of a Dirichlet set: the others make room in proportion, sum stays 1
+            rest = 1.0 - params[name].base
+            scale = (1.0 - value) / rest if rest > 0 else 0.0
+            for other in siblings[name]:
+                if other != name:
+                    x[other][i] = params[other].base * scale
     return x
 
 
