@@ -402,3 +402,19 @@ class TestReportSection:
 
         cube = (forward_ds["npv"] * np.where(forward_ds["kind"] == "cost", -1.0, 1.0)[:, None]).sum("item")
         assert_allclose(actor_net(forward_ds).values, cube.values, rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_benchmark_script_runs():
+    """benchmarks/decision.py works (tiny size; the figure in the README is its full run)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.run([sys.executable, str(root / "benchmarks" / "decision.py"), "--draws", "2000", "--repeats", "1",
+                        "--json"], capture_output=True, text=True, timeout=120, cwd=root, env=env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    res = json.loads(p.stdout)
+    assert res["draws"] == 2000 and res["inputs"] > 10 and 0 < res["evppi_inputs_s"] < res["target_s"]
