@@ -63,9 +63,35 @@ def _check_base(dist: Distribution) -> None:
 
 def _normal_mass(lo: float | None, hi: float | None, mu: float, sd: float) -> float:
     """P(lo < X < hi) for X ~ N(mu, sd) with the standard library: checking a study needs no scipy
-    (the inverse CDF itself uses scipy.special)."""
+    (the inverse CDF itself uses scipy.special). Above the mean from the survival function, so a
+    truncation far in the upper tail keeps its (small) mass instead of 1 − 1."""
     cdf = lambda x: 0.5 * math.erfc((mu - x) / (sd * math.sqrt(2)))  # noqa: E731
+    sf = lambda x: 0.5 * math.erfc((x - mu) / (sd * math.sqrt(2)))  # noqa: E731
+    if lo is not None and lo > mu:
+        return sf(lo) - (0.0 if hi is None else sf(hi))
     return (1.0 if hi is None else cdf(hi)) - (0.0 if lo is None else cdf(lo))
+
+
+class _TruncatedScore:
+    """Standard normal scores of N(0, 1) truncated to (a, b), by inverse transform: the lower half of
+    the truncated distribution from the CDF, the upper half from the survival function, so neither
+    tail loses precision (Φ(b) − Φ(a) with both near 1 is 1 − 1). Finite and monotone on
+    [1e-12, 1 − 1e-12] for any a < b with mass >= 1e-12."""
+
+    def __init__(self, a: float, b: float) -> None:
+        self.cdf_a, self.cdf_b = float(special.ndtr(a)), float(special.ndtr(b))
+        self.sf_a, self.sf_b = float(special.ndtr(-a)), float(special.ndtr(-b))
+        # the mass, from whichever side keeps its digits
+        self.mass = (self.sf_a - self.sf_b) if a > 0 else (self.cdf_b - self.cdf_a)
+
+    def __call__(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+        p = self.cdf_a + u * self.mass  # P(Z <= z), accurate where it is small
+        q = self.sf_b + (1.0 - u) * self.mass  # P(Z > z), accurate where it is small
+        low = p < 0.5
+        with np.errstate(invalid="ignore"):
+            # each branch is monotone; clamping at 0 keeps the seam monotone despite rounding
+            return np.where(low, np.minimum(special.ndtri(np.where(low, p, 0.5)), 0.0),
+                            np.maximum(-special.ndtri(np.where(low, 0.5, q)), 0.0))
 
 
 @dataclass(frozen=True)
@@ -264,8 +290,11 @@ class _BetaTable:
 
     Cubic Hermite interpolation on a uniform grid in u, with exact node values (``betaincinv``) and
     exact slopes dx/du = 1 / pdf(x); the first and last few cells, where the inverse can be singular,
-    are computed exactly. The error is below 2e-7 of the range for any shape (tests compare with
-    scipy); the cost is a handful of array operations instead of ~3 µs per value for ``betaincinv``.
+    and any cell whose cubic might not be monotone are computed exactly. The error is below 3e-7 of
+    the range for every alpha, beta in [0.02, 1e5] (measured worst case 2.5e-7, at alpha = 0.02,
+    beta ≈ 2.3; tests/test_distribution_tails.py checks 3e-7 over that whole square against scipy's
+    ``betaincinv``), and the ppf is monotone; the cost is a handful of array operations instead of
+    ~3 µs per value for ``betaincinv``.
     """
 
     def __init__(self, a: float, b: float) -> None:
@@ -281,6 +310,16 @@ class _BetaTable:
         self.c0, self.c1 = x0.copy(), d0.copy()
         self.c2 = 3 * (x1 - x0) - 2 * d0 - d1
         self.c3 = 2 * (x0 - x1) + d0 + d1
+        # Cells computed exactly: the first and last few (a singular inverse), and every cell whose cubic
+        # might not be monotone (Fritsch & Carlson 1980: slopes / secant outside the circle of radius 3;
+        # a few dozen cells at the most extreme shapes), so the ppf is monotone for any shape.
+        dx = x1 - x0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            al, be = d0 / dx, d1 / dx
+        wild = (dx > 0) & ~((al >= 0) & (be >= 0) & (al * al + be * be <= 9.0))
+        self.exact_cell = wild
+        self.exact_cell[:_BETA_TAIL] = True
+        self.exact_cell[-_BETA_TAIL:] = True
 
     def __call__(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         n = _BETA_GRID
@@ -293,7 +332,7 @@ class _BetaTable:
         out += self.c1[i]
         out *= t
         out += self.c0[i]
-        tail = (i < _BETA_TAIL) | (i >= n - _BETA_TAIL)
+        tail = self.exact_cell[i]
         if tail.any():
             out[tail] = self.exact(u[tail])
         return out
@@ -474,9 +513,14 @@ class Normal(Distribution):
         hi = 1.0 if self.max is None else float(special.ndtr((self.max - self.mu) / self.sd))
         return lo, hi
 
+    @cached_property
+    def _score(self) -> _TruncatedScore:
+        a = -math.inf if self.min is None else (self.min - self.mu) / self.sd
+        b = math.inf if self.max is None else (self.max - self.mu) / self.sd
+        return _TruncatedScore(a, b)
+
     def _ppf(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
-        plo, phi = self._p
-        x = self.mu + self.sd * special.ndtri(plo + (phi - plo) * u)
+        x = self.mu + self.sd * self._score(u)
         lo, hi = self.support
         return np.clip(x, lo, hi)
 
@@ -545,9 +589,15 @@ class LogNormal(Distribution):
         hi = 1.0 if self.max is None else float(special.ndtr((math.log(self.max) - self.mu) / self.sigma))
         return lo, hi
 
+    @cached_property
+    def _score(self) -> _TruncatedScore:
+        a = -math.inf if not self.min else (math.log(self.min) - self.mu) / self.sigma
+        b = math.inf if self.max is None else (math.log(self.max) - self.mu) / self.sigma
+        return _TruncatedScore(a, b)
+
     def _ppf(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
-        plo, phi = self._p
-        x = np.exp(self.mu + self.sigma * special.ndtri(plo + (phi - plo) * u))
+        with np.errstate(over="ignore"):  # exp of a huge score is +inf; clipped to a finite max if any
+            x = np.exp(self.mu + self.sigma * self._score(u))
         lo, hi = self.support
         return np.clip(x, lo, hi)
 
