@@ -258,6 +258,9 @@ def write_excel(
             ("mkba_version", ds.attrs.get("mkba_version", "")), ("created", ds.attrs.get("created", ""))]
     _sheet(wb, names["info"], [h["key"], h["value"]], info, [None, None], [24, 60])
 
+    from .escape import neutralise_formulas
+
+    neutralise_formulas(wb)  # study text such as a scenario title "=HYPERLINK(…)" stays text
     buf = io.BytesIO()
     wb.save(buf)
     sheet_no = wb.sheetnames.index(draws_ws.title) + 1

@@ -24,6 +24,7 @@ import xarray as xr
 from .. import __version__
 from ..simulator.domain import ACTOR_LABELS
 from ..simulator.results import atomic_write
+from .escape import md_cell, md_text
 from .formatting import (
     Lang,
     format_money,
@@ -297,18 +298,19 @@ class Report:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_cell(text)
 
 
 def render_markdown(rep: Report, chart_dir: str = "charts") -> str:
-    out = [f"# {rep.title}", ""]
+    """Markdown of the report; every text is escaped (study text is data: no HTML, links or images)."""
+    out = [f"# {md_text(rep.title)}", ""]
     for kind, b in rep.blocks:
         if kind == "h2":
-            out += [f"## {b}", ""]
+            out += [f"## {md_text(b)}", ""]
         elif kind == "h3":
-            out += [f"### {b}", ""]
+            out += [f"### {md_text(b)}", ""]
         elif kind == "p":
-            out += [b, ""]
+            out += [md_text(b), ""]
         elif kind == "table":
             align = b.align or "l" + "r" * (len(b.header) - 1)
             out.append("| " + " | ".join(_md_cell(h) for h in b.header) + " |")
@@ -316,7 +318,7 @@ def render_markdown(rep: Report, chart_dir: str = "charts") -> str:
             out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
             out.append("")
         elif kind == "fig":
-            out += [f"![{_md_cell(b.caption)}]({chart_dir}/{b.name}.png)", "", f"*{b.caption}*", ""]
+            out += [f"![{_md_cell(b.caption)}]({chart_dir}/{b.name}.png)", "", f"*{md_text(b.caption)}*", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
