@@ -95,7 +95,8 @@ def _missing(tasks: list[Task], root: Path, manifest: Manifest,
 
 
 @contextmanager
-def _client(workers: int | None, scheduler: str | None, client: Client | None) -> Iterator[Client | None]:
+def _client(workers: int | None, scheduler: str | None, client: Client | None,
+            dashboard: bool = False) -> Iterator[Client | None]:
     if client is not None:
         yield client
         return
@@ -120,10 +121,25 @@ def _client(workers: int | None, scheduler: str | None, client: Client | None) -
     # Dask's default MALLOC_TRIM_THRESHOLD_=64 KiB makes glibc map and unmap every large numpy
     # temporary of the model (2-3x slower tasks); our tasks hold no memory between them.
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        # ":0": any free port, so parallel runs never clash on 8787 (the dashboard needs bokeh)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
-    with cluster, Client(cluster, set_as_default=False) as c:
+        # Our own cluster is private: it listens on 127.0.0.1 only, speaks TLS with certificates made
+        # for this run (a process without them cannot connect, let alone run code on the workers), and
+        # has no dashboard unless asked (then on 127.0.0.1, any free port: parallel runs never clash).
+        security = local_security()
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               security=security, dashboard_address="127.0.0.1:0" if dashboard else None)
+    with cluster, Client(cluster, security=security, set_as_default=False) as c:
         yield c
+
+
+def local_security() -> Any:
+    """TLS with temporary certificates (``distributed.security.Security.temporary``; needs the
+    ``cryptography`` package, part of the ``cluster`` extra)."""
+    from distributed.security import Security
+
+    try:
+        return Security.temporary()
+    except ImportError as exc:
+        raise BatchError("mkba batch", f"the local cluster needs TLS certificates: {exc}") from None
 
 
 def _timed(task: Task) -> tuple[dict[str, Any], float]:
@@ -196,6 +212,7 @@ def run_batch(
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    dashboard: bool = False,
 ) -> BatchRun:
     """Compute every task of ``batch`` that has no valid task file under ``out/<batch>/tasks`` and
     write the combined Dataset (``results.zarr`` or ``results.nc``).
@@ -225,7 +242,7 @@ def run_batch(
     else:
         executor = f"LocalCluster({workers or os.cpu_count() or 1} processes)"
     # connect first: an unreachable scheduler leaves nothing behind; nothing to do needs no cluster
-    with (_client(workers, scheduler, client) if todo else nullcontext()) as c:
+    with (_client(workers, scheduler, client, dashboard) if todo else nullcontext()) as c:
         root.mkdir(parents=True, exist_ok=True)
         (root / "tasks").mkdir(exist_ok=True)
         clean_temporaries(root)
