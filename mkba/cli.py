@@ -28,7 +28,13 @@ class UsageError(Exception):
 def _load(path: str | None) -> Study:
     from .simulator.study import Study, default_study_path
 
-    return Study.from_toml(path if path else default_study_path())
+    if path and _file_kind(path) == "batch":
+        raise UsageError(f"{path} is a batch file (it has a [batch] table), not a study: run it with "
+                         f"`mkba batch {path}`")
+    study = Study.from_toml(path if path else default_study_path())
+    for w in study.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return study
 
 
 def _whole(minimum: int, note: str = "", below: int | None = None) -> Callable[[str], int]:
@@ -163,13 +169,20 @@ def _print_budget(result: dict[str, Any], lang: str) -> None:
     print(budget_ratio_sentence(result, lang))
 
 
-def _is_batch_file(path: str) -> bool:
+def _file_kind(path: str) -> str:
+    """"batch" (a [batch] table), "study" (a [study] table) or "" (neither, or unreadable: the loader
+    reports why)."""
     from .simulator.study import StudyError, read_toml
 
     try:
-        return "batch" in read_toml(path)
+        raw = read_toml(path)
     except StudyError:
-        return False  # the study loader reports it
+        return ""
+    return "batch" if "batch" in raw else "study" if "study" in raw else ""
+
+
+def _is_batch_file(path: str) -> bool:
+    return _file_kind(path) == "batch"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -451,6 +464,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .simulator.cluster import run_batch
     from .simulator.results import atomic_write
 
+    if _file_kind(args.batch) == "study":
+        raise UsageError(f"{args.batch} is a study file (it has a [study] table), not a batch file: run it with "
+                         f"`mkba run {args.batch}`, or list it under [[studies]] in a batch file")
     if args.scheduler is not None and not _scheduler_address(args.scheduler):
         raise UsageError(f"--scheduler: {args.scheduler!r} is not a scheduler address; write it as "
                          "tcp://host:8786 (or tls://host:8786, host:8786)")

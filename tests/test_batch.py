@@ -132,7 +132,7 @@ studies = ["other"]
         with pytest.raises(StudyError) as err:
             Batch.from_toml(p)
         msgs = [str(x) for x in err.value.problems]
-        assert msgs == [f"{p}: batch.drawz: unknown key (not part of the study schema; check the spelling)"]
+        assert msgs == [f"{p}: batch.drawz: unknown key (not part of the batch schema; did you mean 'draws'?)"]
         p.write_text(p.read_text().replace("drawz = 10\n", ""), encoding="utf-8")
         with pytest.raises(StudyError) as err:
             Batch.from_toml(p)
@@ -154,7 +154,8 @@ studies = ["other"]
         assert len(msgs) == 4  # two bad paths × two studies, each located in the batch file
         for study in ("steenwijkerland-doorkijk", "tweede"):
             where = f"{p}: grids[0].vary ({study} × g-1--5)"
-            assert f"{where}: prices.qaly_valu: unknown key (not part of the study schema; check the spelling)" in msgs
+            assert f"{where}: prices.qaly_valu: unknown key (not part of the study schema; did you mean " \
+                   "'qaly_value'?)" in msgs
             assert f"{where}: prices.qaly_value: must be >= 0; the smallest possible value is -5" in msgs
 
     def test_validate_accepts_batch_files(self, tmp_path, forward_path, capsys):

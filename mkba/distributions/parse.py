@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from difflib import get_close_matches
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -77,7 +78,30 @@ def _range90(spec: Mapping[str, Any]) -> Distribution:
             raise DistributionError(f"a lognormal 90 % range needs p5 > 0, got {p5:g}")
         lo, hi = math.log(p5), math.log(p95)
         return LogNormal(mu=(lo + hi) / 2, sigma=(hi - lo) / (2 * _Z95), base_value=base)
-    raise DistributionError(f"family must be 'normal' or 'lognormal', got {family!r}")
+    if family == "beta":
+        return _beta_range(p5, p95, base)
+    raise DistributionError(f"family must be 'normal', 'lognormal' or 'beta', got {family!r}")
+
+
+def _beta_range(p5: float, p95: float, base: float | None) -> Beta:
+    """The Beta on [0, 1] whose 5th and 95th percentiles are ``p5`` and ``p95`` (a share's 90 % range)."""
+    if not 0.0 < p5 < p95 < 1.0:
+        raise DistributionError(f"a beta 90 % range (a share) needs 0 < p5 < p95 < 1, got p5 = {p5:g}, p95 = {p95:g}")
+    from scipy import optimize, special  # only when a study uses the shorthand on a share
+
+    m, sd = (p5 + p95) / 2, (p95 - p5) / (2 * _Z95)  # start: the moments of the normal approximation
+    k = max(m * (1 - m) / sd**2 - 1, 1e-3)
+
+    def gap(log_ab: Any) -> list[float]:
+        a, b = math.exp(log_ab[0]), math.exp(log_ab[1])
+        return [float(special.betaincinv(a, b, 0.05)) - p5, float(special.betaincinv(a, b, 0.95)) - p95]
+
+    sol = optimize.root(gap, [math.log(m * k), math.log((1 - m) * k)], method="hybr")
+    a, b = math.exp(sol.x[0]), math.exp(sol.x[1])
+    if not sol.success or max(abs(g) for g in gap(sol.x)) > 1e-6 * (p95 - p5):
+        raise DistributionError(f"no beta distribution has p5 = {p5:g} and p95 = {p95:g}; give a "
+                                "{ dist = \"beta\", … } or { dist = \"pert\", … } instead")
+    return Beta(a, b, 0.0, 1.0, base_value=base)
 
 
 def _beta(spec: Mapping[str, Any]) -> Distribution:
@@ -145,6 +169,11 @@ DIST_KEYS = {name: (req, opt) for name, (_, req, opt) in _BUILDERS.items()}
 META_KEYS = ("source", "note", "unit")
 
 
+def _did_you_mean(unknown: set[str], known: set[str]) -> str:
+    hints = [f"{u!r} → {near[0]!r}" for u in sorted(unknown) if (near := get_close_matches(u, sorted(known), n=1))]
+    return f"; did you mean {', '.join(hints)}?" if hints else f" (allowed: {', '.join(sorted(known))})"
+
+
 def _check_meta(spec: Mapping[str, Any]) -> None:
     for key in META_KEYS:
         if key in spec and not isinstance(spec[key], str):
@@ -177,21 +206,25 @@ def from_spec(spec: Any) -> Distribution:
         if {"p5", "p95"} <= body.keys():
             unknown = body.keys() - {"p5", "p95", "family", "base"}
             if unknown:
-                raise DistributionError(f"unknown key(s) for a 90 % range: {', '.join(sorted(unknown))}")
+                raise DistributionError(f"unknown key(s) for a 90 % range: {', '.join(sorted(unknown))}"
+                                        + _did_you_mean(unknown, {"p5", "p95", "family", "base", *META_KEYS}))
             return _range90(body)
         raise DistributionError("a distribution table needs 'dist = \"...\"' (or p5 and p95)")
     name = body.pop("dist")
     if not isinstance(name, str):
         raise DistributionError(f"dist must be a name in quotes, e.g. dist = \"pert\"; got {_show(name)}")
     if name not in _BUILDERS:
-        raise DistributionError(f"unknown dist {name!r}; choose one of {', '.join(sorted(_BUILDERS))}")
+        near = get_close_matches(str(name), list(_BUILDERS), n=1) if isinstance(name, str) else []
+        raise DistributionError(f"unknown dist {name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
+                                + f" (choose one of {', '.join(sorted(_BUILDERS))})")
     build, required, optional = _BUILDERS[name]
     missing = required - body.keys()
     if missing:
         raise DistributionError(f"{name} needs {', '.join(sorted(missing))}")
     unknown = body.keys() - required - optional
     if unknown:
-        raise DistributionError(f"unknown key(s) for {name}: {', '.join(sorted(unknown))}")
+        raise DistributionError(f"unknown key(s) for {name}: {', '.join(sorted(unknown))}"
+                                + _did_you_mean(unknown, {*required, *optional, *META_KEYS}))
     try:
         dist = build(body)
     except KeyError as exc:  # a missing key of a multi-form family (lognormal, beta)

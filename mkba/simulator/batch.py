@@ -385,7 +385,7 @@ class Batch:
         try:
             spec = BatchModel.model_validate(raw)
         except ValidationError as exc:
-            raise StudyError(validation_problems(exc, source)) from None
+            raise StudyError(validation_problems(exc, source, BatchModel)) from None
         problems: list[Problem] = []
         studies: list[tuple[str, Study]] = []
         wanted: list[list[str]] = []

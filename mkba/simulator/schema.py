@@ -44,7 +44,29 @@ def Name() -> Any:  # noqa: N802 - a field factory
     return Field(pattern=NAME_PATTERN, max_length=NAME_MAX)
 
 
+def range_family(lo: float | None, hi: float | None) -> str | None:
+    """The family a ``{ p5, p95 }`` range takes on a key with bounds [lo, hi] (unless it names one): beta
+    for a share, lognormal for a count or an amount (never below 0); None: the general rule (lognormal
+    when p5 > 0, else normal)."""
+    if lo is not None and lo >= 0 and hi is not None and hi <= 1:
+        return "beta"
+    if lo is not None and lo >= 0:
+        return "lognormal"
+    return None
+
+
 def _to_dist(value: Any, lo: float | None, hi: float | None, limit: float | None) -> Distribution:
+    if isinstance(value, dict) and "p5" in value and "p95" in value and "dist" not in value \
+            and "family" not in value:
+        family = range_family(lo, hi)
+        p5 = value["p5"]
+        if family is None:
+            family = "lognormal" if isinstance(p5, (int, float)) and p5 > 0 else "normal"
+        if family == "lognormal" and isinstance(p5, (int, float)) and not isinstance(p5, bool) and p5 <= 0:
+            raise ValueError(f"a 90 % range on a count or amount (never below 0) is fitted to a lognormal, which "
+                             f"needs p5 > 0, got p5 = {p5:g}; for a range that starts at 0 write "
+                             f"{{ dist = \"pert\", min = 0, mode = …, max = … }}")
+        value = {**value, "family": family}
     try:
         d = from_spec(value)
     except DistributionError as exc:
@@ -233,7 +255,8 @@ class Reach(Block):
     @field_validator("n_households")
     @classmethod
     def _positive(cls, d: Distribution) -> Distribution:
-        if d.support[0] <= 0:
+        # a lognormal (the { p5, p95 } range of a count) is open at 0: it never draws 0 households
+        if d.support[0] < 0 or (d.support[0] == 0 and d.kind != "lognormal"):
             raise ValueError(f"must be > 0 households; the smallest possible value is {d.support[0]:g}")
         return d
 

@@ -64,7 +64,48 @@ def _loc(parts: tuple[Any, ...]) -> str:
     return out
 
 
-def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
+def known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys the schema allows in the table at ``loc`` (a path below ``model``), [] when unknown."""
+    cls: Any = model
+    named = False  # the next part is a freely named entry ([costs.team.<role>])
+    for part in loc:
+        if cls is None:
+            return []
+        if named or isinstance(part, int):  # a named entry or a list item: same block
+            named = False
+            continue
+        if part not in cls.model_fields:
+            return []
+        cls, named = _block_type(cls.model_fields[part].annotation)
+    return list(cls.model_fields) if cls is not None and not named else []
+
+
+def _block_type(annotation: Any) -> tuple[Any, bool]:
+    """(the block class a field holds, through ``X | None``, ``list[X]`` and ``dict[str, X]``; whether
+    it is a table of named blocks), or (None, False)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is dict and args:
+        inner, _ = _block_type(args[-1])
+        return inner, inner is not None
+    for arg in args if origin in (list, types.UnionType, typing.Union) else ():
+        inner, named = _block_type(arg)
+        if inner is not None:
+            return inner, named
+    return None, False
+
+
+def _suggest(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    if model is None or not loc or not isinstance(loc[-1], str):
+        return ""
+    near = get_close_matches(loc[-1], known_keys(model, loc[:-1]), n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def validation_problems(exc: ValidationError, file: str, model: type[BaseModel] | None = None) -> list[Problem]:
+    """One located problem per pydantic error; ``model`` (the validated class) adds "did you mean …" for a
+    misspelt key."""
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -73,7 +114,8 @@ def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
             if msg.startswith(prefix):
                 msg = msg[len(prefix) :]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (not part of the study schema; check the spelling)"
+            kind = "batch" if model is not None and model.__name__.startswith("Batch") else "study"
+            msg = f"unknown key (not part of the {kind} schema" + (_suggest(model, loc) or "; check the spelling") + ")"
         elif err["type"] == "missing":
             msg = "required field is missing"
         if KEY_MARK in msg:  # a problem with one share of a set: locate it at that key
@@ -190,6 +232,26 @@ def _looks_utf16(data: bytes) -> bool:
     return len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) > 0.3 * len(sample) / 2
 
 
+_COMMA_NUMBER = re.compile(r"(?<![\w.\"'])(-?\d+),(\d+)(?![\w.\"'])")
+
+
+def _decimal_comma(text: str, error: str) -> tuple[str, str] | None:
+    """(location, message) when a TOML error comes from a Dutch decimal comma (``0,3`` for 0.3)."""
+    m = re.search(r"at line (\d+)", error)
+    if not m:
+        return None
+    n = int(m.group(1))
+    lines = text.splitlines()
+    line = lines[n - 1] if 0 < n <= len(lines) else ""
+    code = line.split("#", 1)[0]
+    hit = _COMMA_NUMBER.search(code)
+    if hit is None or code.rfind("[", 0, hit.start()) > code.rfind("]", 0, hit.start()):
+        return None  # inside a list ([1,5] is valid TOML): the error is something else
+    value = f"{hit.group(1)}.{hit.group(2)}"
+    return (f"line {n}", f"{hit.group(0)!s} looks like a Dutch decimal comma: TOML writes decimals with a point "
+                         f"({value}), and a comma separates values (TOML syntax error: {error})")
+
+
 def read_toml(path: str | Path, what: str = "study") -> dict[str, Any]:
     """The raw tables of a TOML file (data only: no eval, no pickle); a located StudyError otherwise."""
     text = read_text(path, what)
@@ -200,7 +262,9 @@ def read_toml(path: str | Path, what: str = "study") -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise StudyError([Problem(file, "", f"TOML syntax error: {exc}")]) from None
+        comma = _decimal_comma(text, str(exc))
+        raise StudyError([Problem(file, comma[0], comma[1]) if comma else
+                          Problem(file, "", f"TOML syntax error: {exc}")]) from None
     except RecursionError:
         raise StudyError([Problem(file, "", "tables or arrays nested too deeply")]) from None
     except ValueError as exc:  # e.g. an integer beyond Python's 4,300-digit conversion limit
@@ -374,7 +438,7 @@ class Study:
         try:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
-            raise StudyError(validation_problems(exc, source)) from None
+            raise StudyError(validation_problems(exc, source, StudyModel)) from None
         study = cls(spec=spec, source=source, raw=copy.deepcopy(dict(raw)), provenance=collect_provenance(raw))
         problems = study.factor_problems() + study._correlation_problems() or study._model_problems()
         if problems:
@@ -467,7 +531,7 @@ class Study:
         try:
             spec = StudyModel.model_validate(raw)
         except ValidationError as exc:
-            raise StudyError(validation_problems(exc, self.source)) from None
+            raise StudyError(validation_problems(exc, self.source, StudyModel)) from None
         study = Study(spec=spec, source=self.source, raw=self.raw, scenario_name=name,
                       provenance=_scenario_provenance(raw, flatten_overrides(found[0].set), found[0].title or name))
         problems = study.factor_problems() + study._correlation_problems() or study._model_problems()
@@ -555,6 +619,17 @@ class Study:
         if hit is None:
             return replace(p, source=default_source(p.source), origin="default")
         return replace(p, source=hit.source, note=hit.note, origin=hit.origin)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Allowed but probably unintended values (e.g. a price left at 0 while its line is used)."""
+        from .checks import price_warnings
+
+        params = self.parameters
+        dists = {n: p.dist for n, p in params.items()}
+        # a price the study itself sets to 0 (with its reason) is meant; one left at the default is not
+        return [Problem(self.source, path, msg) for path, msg in price_warnings(dists, self.options)
+                if path not in params or params[path].origin == "default"]
 
     @property
     def options(self) -> ModelOptions:

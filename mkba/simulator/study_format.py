@@ -505,8 +505,8 @@ _HEADER = """\
 #   0.3                                          a fixed number
 #   {{ value = 420, source = "…", note = "…" }}    a number with its source and a remark
 #   {{ dist = "pert", min = 0.1, mode = 0.3, max = 0.35, source = "…" }}
-#   {{ p5 = 1.1e6, p95 = 1.5e6 }}                   a 90 % range (a family that fits the key: lognormal for
-#                                                counts and money, beta for shares, normal for signed values)
+#   {{ p5 = 1.1e6, p95 = 1.5e6 }}                   a 90 % range, fitted to a family that fits the key: beta
+#                                                for a share, lognormal for a count or an amount (p5 > 0)
 # Distributions: {dists}.
 # A table of shares takes source and note beside its shares: {{ families = 0.45, …, source = "…" }}.
 # The full reference is docs/study-format.md (also `mkba schema`, a JSON Schema for editors)."""
@@ -550,7 +550,8 @@ def markdown() -> str:
            "| number | `0.3` |",
            "| number with source | `{ value = 420, source = \"…\", note = \"…\" }` |",
            "| 90 % range | `{ p5 = …, p95 = … }`, optional `family` (normal, lognormal, beta) and `base`; "
-           "without `family`: lognormal for counts and money, beta for shares, normal for signed values |"]
+           "without `family`: beta for a share, lognormal for a count or an amount (needs p5 > 0), otherwise "
+           "lognormal when p5 > 0, else normal |"]
     for name, (req, opt) in sorted(DIST_KEYS.items()):
         keys = _DIST_FORMS.get(name) or ", ".join([f"`{k}`" for k in sorted(req)] +
                                                   [f"`{k}` (optional)" for k in sorted(opt)])
