@@ -700,7 +700,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     result = _finite_json(a.to_json())
 
     from .outputs.charts import save_figure
-    from .outputs.decision_charts import plot_acceptability
+    from .outputs.decision_charts import plot_acceptability, plot_frontier
 
     from .outputs.folder import FolderBusy, output_folder
 
@@ -718,6 +718,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
             if a.acceptability is not None:
                 ax = plot_acceptability(a.acceptability, lang=lang)  # type: ignore[arg-type]
                 written += list(save_figure(ax.figure, stage.path / "charts" / "acceptability").values())
+            if a.alternatives is not None and a.alternatives.frontier is not None:
+                ax = plot_frontier(a.alternatives, lang=lang)  # type: ignore[arg-type]
+                written += list(save_figure(ax.figure, stage.path / "charts" / "frontier").values())
     except FolderBusy as exc:
         raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
                          "or choose another --out") from None

@@ -328,7 +328,7 @@ class TestCli:
         assert j["alternatives"]["names"] == ["base", "geen-escalatie"]
         out = tmp_path / "steenwijkerland-doorkijk.decision"
         assert json.loads((out / "decision.json").read_text(encoding="utf-8")) == j
-        for f in ("decision.nc", "charts/acceptability.png", "charts/acceptability.svg"):
+        for f in ("decision.nc", "charts/acceptability.png", "charts/acceptability.svg", "charts/frontier.png"):
             assert (out / f).is_file()
         # a second run never overwrites the first silently: it gets the next free name
         assert main(["decide", str(forward_path), "--draws", "500", "--out", str(tmp_path), "--json"]) == 0

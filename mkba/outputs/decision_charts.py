@@ -13,16 +13,20 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from ..decision.acceptability import Acceptability
+    from ..decision.alternatives import Alternatives
 
-__all__ = ["plot_acceptability"]
+__all__ = ["plot_acceptability", "plot_frontier"]
 
 _TEXT = {
     "nl": {"title": "Aanvaardbaarheid naar de waarde van een QALY", "x": "Waarde van een QALY (€)",
            "y": "Kans", "saldo": "P(saldo > 0)", "bc": "P(B/K maatschappelijk > 1)",
-           "be": "Omslagpunt verwacht saldo", "band": "Omslagpunt per trekking (P5–P95)"},
+           "be": "Omslagpunt verwacht saldo", "band": "Omslagpunt per trekking (P5–P95)",
+           "f_title": "Welk alternatief is het beste?", "f_y": "Kans het beste te zijn",
+           "frontier": "grens: het alternatief dat nu gekozen wordt"},
     "en": {"title": "Acceptability by the value of a QALY", "x": "Value of a QALY (€)", "y": "Probability",
            "saldo": "P(saldo > 0)", "bc": "P(B/C social > 1)", "be": "Break-even of the expected saldo",
-           "band": "Break-even per draw (P5–P95)"},
+           "band": "Break-even per draw (P5–P95)", "f_title": "Which alternative is best?",
+           "f_y": "Probability of being best", "frontier": "frontier: the alternative chosen now"},
 }
 
 
@@ -45,6 +49,32 @@ def plot_acceptability(acc: Acceptability, *, ax: Axes | None = None, lang: Lang
         ax.set_xlabel(t["x"])
         ax.set_ylabel(t["y"])
         ax.set_title(t["title"])
+        ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v, 0, lang=lang))
+        ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, 1, lang=lang))
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+    return ax
+
+
+def plot_frontier(alt: Alternatives, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """Cost-effectiveness acceptability curves of the alternatives over the QALY value (the probability that
+    each is the best in a draw) and the frontier: the curve of the alternative with the highest expected
+    saldo at that value (Fenwick, Claxton & Sculpher 2001)."""
+    if alt.frontier is None:
+        raise ValueError("these alternatives have no frontier (no QALY grid)")
+    t = _TEXT[lang]
+    f = alt.frontier
+    grid = np.asarray(f["value"], dtype=float)
+    ax = new_axes(bottom=0.30) if ax is None else ax
+    with _rc():
+        for j, name in enumerate(alt.names):
+            ax.plot(grid, f["p_best"][:, j], lw=1.2, label=name)
+        ax.plot(grid, f["p_best_of_best"], color="#111111", lw=3, alpha=0.35, label=t["frontier"])
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlim(float(grid.min()), float(grid.max()) if grid.max() > grid.min() else float(grid.min()) + 1)
+        ax.set_xlabel(t["x"])
+        ax.set_ylabel(t["f_y"])
+        ax.set_title(t["f_title"])
         ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v, 0, lang=lang))
         ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, 1, lang=lang))
         ax.grid(True, alpha=0.3)
