@@ -374,3 +374,167 @@ class TestBundledBatch:
         for chart in result["outputs"]["charts"]:
             assert Path(chart).stat().st_size > 5_000
         assert {Path(c).suffix for c in result["outputs"]["charts"]} == {".png", ".svg"}
+
+
+# --- own lines and plans in a batch (issue 9) ----------------------------------------------------
+
+STUDIES = ROOT / "mkba" / "studies"
+OWN = "samenwerkingsrendement"  # woerden-2013's own line
+
+
+def mixed_batch(tmp_path: Path, extra: str = "") -> Path:
+    p = tmp_path / "mixed.toml"
+    p.write_text(f"""
+[batch]
+name = "mixed"
+seed = 17
+draws = 2500
+[[studies]]
+file = "{STUDIES / 'woerden-2013.toml'}"
+scenarios = ["base", "pilot"]
+[[studies]]
+file = "{STUDIES / 'steenwijkerland-doorkijk.toml'}"
+scenarios = ["base"]
+{extra}""", encoding="utf-8")
+    return p
+
+
+def plan_study_file(tmp_path: Path) -> Path:
+    """The forward look as a three-year plan (ramp-up, an investment in the first year)."""
+    text = (STUDIES / "steenwijkerland-doorkijk.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "steenwijkerland-doorkijk"', 'name = "doorkijk-plan"', 1)
+    text += "\n[plan]\nyears = [2021, 2022, 2023]\nteam_fte = [2, 4, 4]\nramp_up = [0.5, 1, 1]\n" \
+            "investments = [100000, 0, 0]\n"
+    path = tmp_path / "doorkijk-plan.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_json(argv: list[str]) -> dict:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(argv) == 0
+    return json.loads(buf.getvalue())
+
+
+def same_case(case: xr.Dataset, ref: xr.Dataset) -> None:
+    """Every variable the single-study run has and the batch keeps, on the single run's items and years."""
+    shared = [v for v in ref.data_vars if v in case.data_vars]
+    assert {"line", "saldo", "base_npv", "actor_costs"} <= set(shared)
+    for v in shared:
+        got = case[v]
+        for dim in ("item", "plan_year"):
+            if dim in got.dims:
+                got = got.sel({dim: ref[dim].values})
+        assert got.dims == ref[v].dims, v
+        assert_array_equal(got.values, ref[v].values, err_msg=v)
+
+
+class TestOwnLinesInABatch:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def result(cls, tmp_path_factory):
+        tmp = tmp_path_factory.mktemp("mixed")
+        out = run_json(["batch", str(mixed_batch(tmp)), "--workers", "0", "--out", str(tmp / "out"), "--json",
+                        "--no-chart"])
+        return out, load(Path(out["outputs"]["results"]))
+
+    def test_item_axis_is_the_union_with_titles_and_kinds(self, result):
+        _, ds = result
+        from mkba.simulator.domain import ITEMS
+
+        assert ds["item"].values.tolist() == [*ITEMS, OWN]
+        own = ds.sel(item=OWN)
+        assert str(own["kind"].values) == "financial"
+        assert str(own["item_title"].values) == "Samenwerkingsrendement complexe huishoudens"
+        assert str(own["item_title_en"].values) == "Collaboration yield, complex households"
+        assert json.loads(ds.attrs["line_titles"]) == {OWN: ["Samenwerkingsrendement complexe huishoudens",
+                                                              "Collaboration yield, complex households"]}
+
+    def test_each_case_equals_its_single_study_run(self, result):
+        _, ds = result
+        for path, scenario in (("woerden-2013", "base"), ("woerden-2013", "pilot"),
+                               ("steenwijkerland-doorkijk", "base")):
+            study = Study.from_toml(STUDIES / f"{path}.toml")
+            ref = simulate(study.scenario(scenario), draws=2500, seed=17, store="full", stream=study.name)
+            case = ds.sel(study=study.name, scenario=scenario)
+            same_case(case, ref)
+            if path == "woerden-2013":  # the own line, draw by draw, and it varies
+                assert_array_equal(case["line"].sel(item=OWN).values, ref["line"].sel(item=OWN).values)
+                assert np.std(ref["line"].sel(item=OWN).values) > 0
+
+    def test_a_study_without_the_line_is_nan_there(self, result):
+        _, ds = result
+        other = ds.sel(study="steenwijkerland-doorkijk", scenario="base")
+        for v in ("line", "npv", "base_npv", "base_cashflow"):
+            assert np.isnan(other[v].sel(item=OWN).values).all(), v
+            assert np.isfinite(other[v].drop_sel(item=OWN).values).all(), v
+        # totals reconcile with NaN-skipping sums: saldo = Σ benefit lines − Σ cost lines, per draw
+        signed = xr.where(other["kind"] == "cost", -other["line"], other["line"]).sum("item")
+        np.testing.assert_allclose(signed.values, other["saldo"].values, rtol=1e-12, atol=1e-3)
+
+    def test_summary_shows_the_own_line_where_the_study_has_it(self, result):
+        out, ds = result
+        rows = {(r["study"], r["scenario"]): r for r in out["cases"]}
+        assert "lines" not in rows[("steenwijkerland-doorkijk", "base")]
+        line = rows[("woerden-2013", "base")]["lines"][OWN]
+        # the letter's base case: 300 households × € 70,000 × 25 % × all reached, in the year of approach
+        assert line["base"] == pytest.approx(300 * 70_000 * 0.25 * 1.0, rel=1e-12)
+        draws = ds["line"].sel(study="woerden-2013", scenario="base", item=OWN).values
+        assert [line["p5"], line["p50"], line["p95"]] == np.quantile(draws, [0.05, 0.5, 0.95]).tolist()
+        assert line["title"] == "Samenwerkingsrendement complexe huishoudens" and line["kind"] == "financial"
+        import csv
+
+        with open(out["outputs"]["summary"], encoding="utf-8") as f:
+            csv_rows = {(r["study"], r["scenario"]): r for r in csv.DictReader(f)}
+        assert float(csv_rows[("woerden-2013", "base")][f"line_{OWN}_p50"]) == pytest.approx(line["p50"], rel=1e-9)
+        assert csv_rows[("steenwijkerland-doorkijk", "base")][f"line_{OWN}_p50"] == ""
+
+    def test_console_names_the_line_by_its_title(self, result, tmp_path, capsys):
+        assert main(["batch", str(mixed_batch(tmp_path)), "--workers", "0", "--out", str(tmp_path / "o"),
+                     "--no-chart", "--draws", "300"]) == 0
+        text = capsys.readouterr().out
+        woerden = text[text.index("study woerden-2013"):text.index("study steenwijkerland-doorkijk")]
+        assert woerden.count("Samenwerkingsrendement complexe") == 2  # base and pilot
+        assert OWN not in text and "Samenwerkingsrendement" not in text[text.index("study steenwijkerland"):]
+
+
+def test_one_line_name_with_two_meanings_is_refused(tmp_path, capsys):
+    text = (STUDIES / "woerden-2013.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "woerden-2013"', 'name = "woerden-b"', 1).replace(
+        'kind = "financial"', 'kind = "immaterial"', 1)
+    (tmp_path / "woerden-b.toml").write_text(text, encoding="utf-8")
+    batch = mixed_batch(tmp_path, f'[[studies]]\nfile = "{tmp_path / "woerden-b.toml"}"\n')
+    assert main(["batch", str(batch), "--workers", "0", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{batch}: studies[2]: " in err and f"own line '{OWN}'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("store", ["full", "lean"])
+def test_a_plan_in_a_batch_keeps_its_years(tmp_path, store):
+    plan = plan_study_file(tmp_path)
+    batch = mixed_batch(tmp_path, f'[[studies]]\nfile = "{plan}"\n')
+    out = run_json(["batch", str(batch), "--workers", "0", "--out", str(tmp_path / "out"), "--json", "--no-chart",
+                    "--store", store, "--draws", "1500"])
+    ds = load(Path(out["outputs"]["results"]))
+    study = Study.from_toml(plan)
+    ref = simulate(study, draws=1500, seed=17, store=store, stream=study.name)
+    assert ds["plan_year"].values.tolist() == ref["plan_year"].values.tolist()  # the only plan of the batch
+    assert "investment" in ds["item"].values and OWN in ds["item"].values
+    same_case(ds.sel(study="doorkijk-plan", scenario="base"), ref)
+    assert ("plan_costs" in ds) == (store == "full")
+    no_plan = ds.sel(study="woerden-2013", scenario="base")
+    assert np.isnan(no_plan["plan_municipal"].values).all() and np.isnan(no_plan["base_plan_municipal"].values).all()
+    rows = {(r["study"], r["scenario"]): r for r in out["cases"]}
+    assert "plan" not in rows[("woerden-2013", "base")]
+    from mkba.outputs.summary import summarise
+
+    got, want = rows[("doorkijk-plan", "base")]["plan"], summarise(ref)["plan"]
+    assert got["years"] == want["years"]
+    for k in ("base", "mean", "p5", "p50", "p95"):
+        np.testing.assert_allclose(got["municipal"][k], want["municipal"][k], rtol=1e-6, atol=1e-3, err_msg=k)
+    assert rows[("doorkijk-plan", "base")]["lines"]["investment"]["base"] == pytest.approx(100_000)

@@ -1,6 +1,7 @@
 """Summary of a batch: one row per study × scenario (base case, P5/P50/P95 of saldo and the ratios,
-P(ratio > 1), and the paired change of saldo against the study's base scenario), as a console table,
-CSV and JSON, and a chart comparing scenarios.
+P(ratio > 1), and the paired change of saldo against the study's base scenario; the NPV of each line
+beyond the template's — own lines, a plan's investments — and with a [plan] the municipal budget per
+year), as a console table, CSV and JSON, and a chart comparing scenarios.
 
 Memory: statistics are computed one case at a time, so a lazily opened Zarr result is never loaded
 whole. The chart is greyscale (markers and line styles carry the meaning) with a lazy matplotlib import.
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from ..simulator.domain import ITEMS
 from .summary import QUANTILES, RATIOS, prob_above
 
 if TYPE_CHECKING:
@@ -75,8 +77,50 @@ def summarise_batch(ds: xr.Dataset) -> list[dict[str, Any]]:
                 base_row = float(ds["base_saldo"].sel(study=study, scenario="base"))
                 row["delta_saldo"] = {"base": row["base"]["saldo"] - base_row,
                                       **_quantiles(values["saldo"] - base_saldo)}
+            lines = _own_lines(ds, case)
+            if lines:
+                row["lines"] = lines
+            plan = _plan(case)
+            if plan:
+                row["plan"] = plan
             rows.append(row)
     return rows
+
+
+def _own_lines(ds: xr.Dataset, case: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """The lines of this case beyond the template's (own lines, a plan's investments): NPV per draw.
+    A line of another study is NaN in this case (not part of its MKBA) and is left out."""
+    out: dict[str, dict[str, Any]] = {}
+    extra = [i for i in ds["item"].values.tolist() if i not in ITEMS]
+    if not extra:
+        return out
+    base = case["base_npv"].sel(item=extra).sum("actor", skipna=False).values
+    for name, b in zip(extra, base, strict=True):
+        if not np.isfinite(b):
+            continue
+        item = ds["item"] == name
+        title = (ds["item_title"].where(item, drop=True).values.tolist() if "item_title" in ds.coords else [name])[0]
+        title_en = (ds["item_title_en"].where(item, drop=True).values.tolist()
+                    if "item_title_en" in ds.coords else [title])[0]
+        out[name] = {"title": str(title), "title_en": str(title_en), "kind": str(case["kind"].sel(item=name).values),
+                     "base": float(b), **_quantiles(np.asarray(case["line"].sel(item=name).values, dtype=np.float64))}
+    return out
+
+
+def _plan(case: xr.Dataset) -> dict[str, Any] | None:
+    """The case's municipal budget per plan year (benefits − costs of the municipal actors, undiscounted
+    cash flows), as ``mkba run`` reports it; only the years of this case's own plan."""
+    if "base_plan_municipal" not in case:
+        return None
+    base = case["base_plan_municipal"].values
+    keep = np.isfinite(base)
+    if not keep.any():
+        return None
+    years = case["plan_year"].values[keep]
+    draws = np.asarray(case["plan_municipal"].values, dtype=np.float64)[:, keep]
+    per_year = [_quantiles(draws[:, k]) for k in range(len(years))]
+    return {"years": [int(y) for y in years], "municipal": {
+        "base": [float(x) for x in base[keep]], **{k: [p[k] for p in per_year] for k in ("mean", "p5", "p50", "p95")}}}
 
 
 def _num(v: float, ratio: bool) -> str:
@@ -104,6 +148,15 @@ def format_batch_table(rows: list[dict[str, Any]]) -> str:
                 d = r["delta_saldo"]
                 out.append(f"{'':<22}{LABELS['delta_saldo']:<34}" + "".join(
                     _num(v, False).rjust(12) for v in (d["base"], d["p5"], d["p50"], d["p95"])))
+            for line in r.get("lines", {}).values():  # own lines (NPV, €)
+                label = line["title"] if len(line["title"]) <= 32 else line["title"][:31] + "…"
+                out.append(f"{'':<22}{label + ' (€)':<34}" + "".join(
+                    _num(line[k], False).rjust(12) for k in ("base", "p5", "p50", "p95")))
+            if "plan" in r:  # the municipal budget per plan year (cash flows, not discounted)
+                m = r["plan"]["municipal"]
+                for k, year in enumerate(r["plan"]["years"]):
+                    out.append(f"{'':<22}{f'gemeente / municipal {year} (€)':<34}" + "".join(
+                        _num(m[q][k], False).rjust(12) for q in ("base", "p5", "p50", "p95")))
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -117,6 +170,12 @@ def batch_csv_text(rows: list[dict[str, Any]]) -> str:
         fields += [f"{m}_{q}" for q in ("mean", "p5", "p50", "p95")]
     fields += ["p_bc_social_gt_1", "p_bc_financial_gt_1", "p_bc_municipal_gt_1", "p_saldo_gt_0"]
     fields += ["delta_saldo_base", "delta_saldo_p5", "delta_saldo_p50", "delta_saldo_p95"]
+    stats = ("base", "mean", "p5", "p50", "p95")
+    # own lines and plan years: the union over the cases (an empty cell where a case has none)
+    lines = list(dict.fromkeys(n for r in rows for n in r.get("lines", {})))
+    years = sorted({y for r in rows for y in r.get("plan", {}).get("years", [])})
+    fields += [f"line_{n}_{q}" for n in lines for q in stats]
+    fields += [f"municipal_{y}_{q}" for y in years for q in stats]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
@@ -128,6 +187,12 @@ def batch_csv_text(rows: list[dict[str, Any]]) -> str:
         flat.update({f"p_{k}": v for k, v in r["probabilities"].items()})
         if "delta_saldo" in r:
             flat.update({f"delta_saldo_{q}": r["delta_saldo"][q] for q in ("base", "p5", "p50", "p95")})
+        for n, line in r.get("lines", {}).items():
+            flat.update({f"line_{n}_{q}": line[q] for q in stats})
+        if "plan" in r:
+            m = r["plan"]["municipal"]
+            for k, y in enumerate(r["plan"]["years"]):
+                flat.update({f"municipal_{y}_{q}": m[q][k] for q in stats})
         w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in flat.items()})
     return buf.getvalue()
 

@@ -9,6 +9,8 @@ so by the engine's seeded blocks every task is bit-identical to the same draws o
 (common random numbers); different studies draw independently (the study label is their stream),
 unless the batch file says ``shared_draws = true`` (variants of one municipality compared draw by draw). Task files (``.npz``, no pickle) are self-describing and written atomically; the
 manifest indexes them. :func:`assemble_zarr` writes the combined Dataset one task at a time.
+The combined ``item`` axis is the union of the cases' lines (own lines, a plan's investments) and
+``plan_year`` the union of their plan years; a case is NaN where it has no such line or year.
 
 Execution (Dask or in-process) lives in :mod:`mkba.simulator.cluster`.
 """
@@ -37,7 +39,7 @@ from numpy.typing import NDArray
 from pydantic import Field, ValidationError, field_validator
 
 from .. import __version__
-from .domain import ACTORS, ITEM_KIND, ITEMS, YEARS
+from .domain import ACTORS, ITEM_KIND, ITEM_LABELS, YEARS
 from .engine import BLOCK, Sampler, check_design_size, run
 from .results import ACTOR_TOTALS, EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
@@ -59,7 +61,13 @@ __all__ = [
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 PER_DRAW = (*TOTALS, *EXTRA_TOTALS)  # per-draw totals (the extra ones only in the full store)
-KEPT = (*PER_DRAW, "line", *ACTOR_TOTALS, "npv")  # what a task keeps of the (reduced) model outputs, where present
+# per calendar year of a [plan]: who pays and who gains (full store), the municipal budget (every store)
+PLAN_FLOWS = ("plan_costs", "plan_benefits", "plan_costs_discounted", "plan_benefits_discounted")
+# what a task keeps of the (reduced) model outputs, where present (the plan's only with a [plan])
+KEPT = (*PER_DRAW, "line", *ACTOR_TOTALS, "npv", *PLAN_FLOWS, "plan_municipal")
+# per-draw variables with axes beyond the draw: their dims in the combined Dataset
+EXTRA_DIMS = {"line": ("item",), "npv": ("item", "actor"), "plan_municipal": ("plan_year",),
+              **{k: ("plan_year", "actor") for k in PLAN_FLOWS}, **{k: ("actor",) for k in ACTOR_TOTALS}}
 MANIFEST_FORMAT = "mkba-batch-manifest/1"
 WRITE_DRAWS = 262_144  # draws of one case written to the combined Zarr at once (bounded memory)
 Store = Literal["auto", "full", "lean"]
@@ -400,11 +408,9 @@ class Batch:
                 problems.extend(exc.problems)  # located in the study file itself
                 continue
             label = ref.name or study.name
-            if study.spec.lines or study.spec.plan is not None:
-                # the combined Dataset has one item axis and no plan years for every study
-                problems.append(Problem(source, f"studies[{i}]", f"study {label!r} has own [[lines]] or a [plan]; "
-                                        "a batch combines only studies with the built-in lines: run it with "
-                                        "`mkba run`"))
+            clash = _line_clash(label, study, studies)
+            if clash:  # the combined `item` axis names a line once, so one name must mean one line
+                problems.append(Problem(source, f"studies[{i}]", clash))
                 continue
             if label in [s for s, _ in studies]:
                 problems.append(Problem(source, f"studies[{i}]", f"study {label!r} is listed twice; "
@@ -515,6 +521,46 @@ class Batch:
         """The union of scenario names over the studies, in order of first appearance."""
         return list(dict.fromkeys(c.scenario for c in self.cases))
 
+    @functools.cached_property
+    def _axes(self) -> dict[str, Any]:
+        # each case's lines and plan years, built once (a grid may have hundreds of cases)
+        per_case, kinds, labels = {}, dict(ITEM_KIND), dict(ITEM_LABELS)
+        for c in self.cases:
+            o = c.build().options
+            per_case[(c.study, c.scenario)] = (tuple(o.items), tuple(case_plan_years(c)))
+            kinds.update(o.item_kind)
+            labels.update(o.item_labels)
+        items = list(dict.fromkeys(i for its, _ in per_case.values() for i in its))
+        years = sorted({y for _, ys in per_case.values() for y in ys})
+        return {"per_case": per_case, "items": items, "kinds": {i: kinds[i] for i in items},
+                "labels": {i: labels.get(i, (i, i)) for i in items}, "years": years}
+
+    @property
+    def items(self) -> list[str]:
+        """The union of the cases' lines: the built-in ones, then (in order of first appearance) the
+        plan's investments and the studies' own lines. A case without a line has NaN there."""
+        return self._axes["items"]
+
+    @property
+    def item_kinds(self) -> dict[str, str]:
+        return self._axes["kinds"]
+
+    @property
+    def item_labels(self) -> dict[str, tuple[str, str]]:
+        """item → (nl, en) title, built-in and own lines."""
+        return self._axes["labels"]
+
+    @property
+    def plan_years(self) -> list[int]:
+        """The union of the calendar years of the cases' plans (empty: no case has a [plan])."""
+        return self._axes["years"]
+
+    def positions(self, case: Case) -> tuple[NDArray, NDArray]:
+        """Where a case's lines and plan years sit on the combined ``item`` and ``plan_year`` axes."""
+        items, years = self._axes["per_case"][(case.study, case.scenario)]
+        ii, yi = {i: k for k, i in enumerate(self.items)}, {y: k for k, y in enumerate(self.plan_years)}
+        return np.array([ii[i] for i in items], dtype=np.intp), np.array([yi[y] for y in years], dtype=np.intp)
+
     @property
     def content_hash(self) -> str:
         """Hash of the batch file's content (comments and layout do not count)."""
@@ -569,6 +615,26 @@ class Batch:
 
 def _own_scenario(study: Study, name: str) -> Any:
     return next(s for s in study.spec.scenarios if s.name == name)
+
+
+def case_plan_years(case: Case) -> list[int]:
+    """The calendar years of a case's [plan] (none without one), as ``simulate`` labels them."""
+    plan = case.build().options.plan
+    return [] if plan is None else list(range(plan.years[0], plan.years[0] + plan.horizon))
+
+
+def _line_clash(label: str, study: Study, earlier: list[tuple[str, Study]]) -> str | None:
+    """Why ``study``'s own lines cannot share the combined item axis with the studies before it: the same
+    line name with another kind or title (two different lines under one name)."""
+    mine = study.options.item_kind, study.options.item_labels
+    for other_label, other in earlier:
+        kinds, labels = other.options.item_kind, other.options.item_labels
+        for line in study.options.own_lines:
+            name = line.name
+            if name in other.options.items and (kinds[name] != mine[0][name] or labels[name] != mine[1][name]):
+                return (f"study {label!r} has an own line {name!r} that differs from study {other_label!r}'s line "
+                        f"of that name (kind or title); a batch shows one line per name: rename one of them")
+    return None
 
 
 # --- the manifest ---------------------------------------------------------------------------------
@@ -710,22 +776,31 @@ def clean_temporaries(root: Path) -> list[Path]:
 
 def _base_values(batch: Batch) -> dict[str, NDArray]:
     ns, nc = len(batch.study_names), len(batch.scenario_names)
+    ni, ny = len(batch.items), len(batch.plan_years)
     si = {s: i for i, s in enumerate(batch.study_names)}
     sj = {s: j for j, s in enumerate(batch.scenario_names)}
     out: dict[str, NDArray] = {f"base_{k}": np.full((ns, nc), np.nan) for k in PER_DRAW}
     for k in ACTOR_TOTALS:
         out[f"base_{k}"] = np.full((ns, nc, len(ACTORS)), np.nan)
-    out["base_npv"] = np.full((ns, nc, len(ITEMS), len(ACTORS)), np.nan)
-    out["base_cashflow"] = np.full((ns, nc, len(ITEMS), len(YEARS)), np.nan)
+    out["base_npv"] = np.full((ns, nc, ni, len(ACTORS)), np.nan)
+    out["base_cashflow"] = np.full((ns, nc, ni, len(YEARS)), np.nan)
+    if ny:
+        out["base_plan_municipal"] = np.full((ns, nc, ny), np.nan)
+        for k in PLAN_FLOWS:
+            out[f"base_{k}"] = np.full((ns, nc, ny, len(ACTORS)), np.nan)
     for case in batch.cases:
         i, j = si[case.study], sj[case.scenario]
+        items, years = batch.positions(case)
         b = base_case(case.build())
         for k in PER_DRAW:
             out[f"base_{k}"][i, j] = float(b[k][0])
         for k in ACTOR_TOTALS:
             out[f"base_{k}"][i, j] = b[k][0]
-        out["base_npv"][i, j] = b["npv"][0]
-        out["base_cashflow"][i, j] = b["cashflow"][0]
+        out["base_npv"][i, j, items] = b["npv"][0]
+        out["base_cashflow"][i, j, items] = b["cashflow"][0]
+        if len(years):
+            for k in ("plan_municipal", *PLAN_FLOWS):
+                out[f"base_{k}"][i, j, years] = b[k][0]
     return out
 
 
@@ -744,14 +819,24 @@ def _template(batch: Batch) -> Any:
         present[si[c.study], sj[c.scenario]] = True
         titles[si[c.study], sj[c.scenario]] = c.title
     data: dict[str, Any] = {}
-    # the variables, dtypes and shapes are those a task returns (a one-draw probe), so the
-    # combined Dataset follows the engine's store modes without a second list of them
-    probe = compute_task(replace(batch.tasks()[0], start=0, stop=1))
-    extra_dims = {"line": ("item",), "npv": ("item", "actor"), **{k: ("actor",) for k in ACTOR_TOTALS}}
-    for k, v in probe.items():
-        data[k] = (("study", "scenario", "draw", *extra_dims.get(k, ())),
-                   da.full((ns, nc, n, *v.shape[1:]), np.nan, dtype=v.dtype, chunks=(1, 1, chunk, *v.shape[1:])))
-    dims = {"base_npv": ("item", "actor"), "base_cashflow": ("item", "year"),
+    # the variables and dtypes are those the tasks return (a one-draw probe of each case), so the
+    # combined Dataset follows the engine's store modes without a second list of them; the item and
+    # plan-year axes are the unions over the cases
+    probes: dict[str, NDArray] = {}
+    first = {}
+    for t in batch.tasks():
+        first.setdefault((t.case.study, t.case.scenario), t)
+    for t in first.values():
+        for k, v in compute_task(replace(t, start=0, stop=1)).items():
+            probes.setdefault(k, v)
+    size = {"item": len(batch.items), "plan_year": len(batch.plan_years), "actor": len(ACTORS)}
+    for k in (k for k in KEPT if k in probes):
+        extra = EXTRA_DIMS.get(k, ())
+        shape = tuple(size[d] for d in extra)
+        data[k] = (("study", "scenario", "draw", *extra),
+                   da.full((ns, nc, n, *shape), np.nan, dtype=probes[k].dtype, chunks=(1, 1, chunk, *shape)))
+    dims = {"base_npv": ("item", "actor"), "base_cashflow": ("item", "year"), "base_plan_municipal": ("plan_year",),
+            **{f"base_{k}": ("plan_year", "actor") for k in PLAN_FLOWS},
             **{f"base_{k}": ("actor",) for k in ACTOR_TOTALS}}
     for k, v in _base_values(batch).items():
         data[k] = (("study", "scenario", *dims.get(k, ())), v)
@@ -761,11 +846,15 @@ def _template(batch: Batch) -> Any:
         "study": batch.study_names,
         "scenario": batch.scenario_names,
         "draw": np.arange(n),
-        "item": list(ITEMS),
-        "kind": ("item", [ITEM_KIND[i] for i in ITEMS]),
+        "item": batch.items,
+        "kind": ("item", [batch.item_kinds[i] for i in batch.items]),
+        "item_title": ("item", [batch.item_labels[i][0] for i in batch.items]),
+        "item_title_en": ("item", [batch.item_labels[i][1] for i in batch.items]),
         "actor": list(ACTORS),
         "year": list(YEARS),
     }
+    if batch.plan_years:
+        coords["plan_year"] = batch.plan_years
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update(
         batch=batch.name,
@@ -786,6 +875,8 @@ def _template(batch: Batch) -> Any:
                             for label, s in batch.studies}),
         cases=json.dumps([{"study": c.study, "scenario": c.scenario, "title": c.title,
                            "overrides": c.overrides, "hash": c.content_hash} for c in batch.cases], default=str),
+        # as a study's results.nc: titles of the lines beyond the built-in ones (outputs/lines.py)
+        line_titles=json.dumps({i: list(batch.item_labels[i]) for i in batch.items if i not in ITEM_LABELS}),
         mkba_version=__version__,
         created=_now(),
     )
@@ -832,8 +923,15 @@ def assemble_zarr(batch: Batch, root: Path, path: Path, hashes: Mapping[str, str
                 return
             first, last = buf[0][0], buf[-1][0]
             i, j = first.study_index, first.scenario_index
+            at = dict(zip(("item", "plan_year"), batch.positions(first.case), strict=True))
             for k in buf[0][1]:
-                group[k][i, j, first.start : last.stop] = np.concatenate([a[k] for _, a in buf])
+                block = np.concatenate([a[k] for _, a in buf])
+                extra = EXTRA_DIMS.get(k, ())
+                if extra and extra[0] in at:  # the case's lines / plan years on the combined axis (NaN elsewhere)
+                    full = np.full((block.shape[0], *group[k].shape[3:]), np.nan, dtype=block.dtype)
+                    full[:, at[extra[0]]] = block
+                    block = full
+                group[k][i, j, first.start : last.stop] = block
             buf.clear()
 
         for task, arrays in iter_task_arrays(batch, root, hashes):
