@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from threadpoolctl import threadpool_limits
 
     from mkba.decision import DEFAULT_GRID, analyse, evppi, spline_basis
-    from mkba.decision.evppi import _fit
+    from mkba.decision.evppi import fit
     from mkba.decision.targets import actor_targets, target_values
 
     study = mkba.Study.from_toml(mkba.default_study_path())
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     def inputs_threaded(nb: np.ndarray) -> None:
         with threadpool_limits(os.cpu_count(), user_api="blas"):
             for i in range(x.shape[1]):
-                _fit(nb[:, None], spline_basis(x[:, i]), True)
+                fit(nb[:, None], spline_basis(x[:, i]), True)
 
     res = {
         "draws": args.draws,

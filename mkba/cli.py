@@ -613,7 +613,7 @@ def _alternative_studies(study: Study, names: list[str]) -> dict[str, Study]:
 
 
 def _print_decision(a: Any, lang: str) -> None:
-    from .decision.section import _matters as matters
+    from .decision.section import worth_mentioning
     from .decision.section import headline
 
     d = a.decision
@@ -637,7 +637,7 @@ def _print_decision(a: Any, lang: str) -> None:
     if len(a.targets) > 1:
         print(f"{'actor':<26}{'P(net > 0)':>12}{'EVPI':>12}  measure first")
         for k, name in enumerate(a.targets[1:], start=1):
-            first = a.ranking(name)[0] if matters(float(a.evpi[k]), float(a.expected[k])) else "—"
+            first = a.ranking(name)[0] if worth_mentioning(float(a.evpi[k]), float(a.expected[k])) else "—"
             print(f"{name:<26}{a.p_gt_0[k]:>12.3f}{a.evpi[k]:>12,.0f}  {first}")
     if a.acceptability is not None:
         acc = a.acceptability

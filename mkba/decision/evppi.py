@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import BSpline
 
-__all__ = ["Evppi", "evppi", "one_blas_thread", "spline_basis", "group_basis", "DISCRETE_LIMIT", "INTERIOR_KNOTS"]
+__all__ = ["Evppi", "evppi", "fit", "one_blas_thread", "spline_basis", "group_basis", "DISCRETE_LIMIT", "INTERIOR_KNOTS"]
 
 Array = NDArray[np.float64]
 DISCRETE_LIMIT = 16  # at most this many distinct values: regress on the value itself (a mean per value)
@@ -119,7 +119,7 @@ def evppi(nb: ArrayLike, x: ArrayLike | Sequence[ArrayLike] | None = None, *, ba
         basis = spline_basis(xs) if xs.ndim == 1 else group_basis(list(x))  # type: ignore[arg-type]
     X = np.asarray(basis, dtype=np.float64)
     with one_blas_thread():
-        return _fit(y, X, single)
+        return fit(y, X, single)
 
 
 _CONTROLLER: list = []
@@ -136,7 +136,9 @@ def one_blas_thread() -> Any:
     return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
-def _fit(y: Array, X: Array, single: bool) -> Evppi:
+def fit(y: Array, X: Array, single: bool) -> Evppi:
+    """:func:`evppi` on (n, T) net benefits ``y`` and a basis ``X``, with BLAS threads as they are set
+    (``single``: return one target's arrays of length 1)."""
     n = len(y)
     if X.shape[0] != n:
         raise ValueError(f"{X.shape[0]} draws of the inputs for {n} draws of the net benefit")

@@ -18,7 +18,8 @@ from .analysis import DecisionAnalysis
 from .targets import ACTOR_PREFIX, MUNICIPALITY
 from .value import GO
 
-__all__ = ["section_blocks", "report_section", "headline", "input_label", "target_label", "TEXT"]
+__all__ = ["section_blocks", "report_section", "headline", "input_label", "group_label", "target_label", "worth_mentioning",
+           "TEXT"]
 
 Lang = Literal["nl", "en"]
 Block = tuple[str, Any]
@@ -235,7 +236,7 @@ def _measure_tables(a: DecisionAnalysis, lang: Lang) -> list[Block]:
     return out
 
 
-def _matters(evpi: float, expected: float) -> bool:
+def worth_mentioning(evpi: float, expected: float) -> bool:
     """Whether more certainty is worth mentioning for a decision (≥ 0.1 % of the stake, ≥ € 1)."""
     return evpi > 1e-3 * abs(expected) and evpi >= 0.5  # (rounds to at least € 1)
 
@@ -249,7 +250,7 @@ def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
         arows = []
         for k, name in enumerate(a.targets[1:], start=1):
             first = t["none"]
-            if _matters(float(a.evpi[k]), float(a.expected[k])):
+            if worth_mentioning(float(a.evpi[k]), float(a.expected[k])):
                 first = input_label(a.ranking(name)[0], lang)
             arows.append([target_label(name, lang), format_money(float(a.expected[k]), lang=lang),
                           format_probability(float(a.p_gt_0[k]), lang=lang),
