@@ -1,8 +1,8 @@
 """All-or-nothing output folders: a run appears whole under its final name, or not at all.
 
 A run writes into a temporary sibling folder (``DIR/.<name>.tmp-…``) and gives it its final name in one
-rename at the end. Meanwhile a lock file (``DIR/.<name>.lock``, an advisory ``flock`` that the kernel
-releases when the process dies, even by SIGKILL) refuses a second concurrent run of the same name.
+rename at the end. Meanwhile a lock file (``DIR/.<name>.lock``, an advisory lock that the kernel
+releases when the process dies, even by SIGKILL; a POSIX lock, so forked helpers do not hold it) refuses a second concurrent run of the same name.
 Under the lock, temporary folders of killed runs are removed. An existing folder is never overwritten
 silently: the run goes to the first free ``<name>-2``, ``<name>-3``, … unless ``overwrite`` is asked,
 which swaps the new folder in (one ``renameat2(RENAME_EXCHANGE)`` on Linux, two renames elsewhere).
@@ -53,15 +53,23 @@ class Staging:
         return self.final / Path(p).relative_to(self.path)
 
 
+_HELD: set[str] = set()  # lock files this process holds (POSIX locks do not exclude the same process)
+
+
 def _lock(path: Path) -> int:
+    key = os.path.realpath(path)
+    if key in _HELD:
+        raise FolderBusy(f"process {os.getpid()}")
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no advisory locks; runs are still all-or-nothing
         return -1
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a POSIX record lock, not flock: it belongs to this process only, so worker processes
+            # forked later (the report's chart pool) cannot keep it alive after this one is killed
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
@@ -75,6 +83,7 @@ def _lock(path: Path) -> int:
         if same:
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
+            _HELD.add(key)
             return fd
         os.close(fd)
 
@@ -90,6 +99,7 @@ def _holder(path: Path) -> str:
 def _unlock(fd: int, path: Path) -> None:
     if fd < 0:
         return
+    _HELD.discard(os.path.realpath(path))
     path.unlink(missing_ok=True)  # while still locked: a waiting opener re-checks the inode
     os.close(fd)
 
