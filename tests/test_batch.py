@@ -18,7 +18,7 @@ from numpy.testing import assert_array_equal
 
 from mkba import Study, simulate
 from mkba.cli import main
-from mkba.simulator.batch import PER_DRAW, Batch, read_task
+from mkba.simulator.batch import PER_DRAW, Batch, case_view, read_task
 from mkba.simulator.engine import BLOCK
 from mkba.simulator.study import StudyError
 
@@ -462,6 +462,9 @@ class TestOwnLinesInABatch:
             ref = simulate(study.scenario(scenario), draws=2500, seed=17, store="full", stream=study.name)
             case = ds.sel(study=study.name, scenario=scenario)
             same_case(case, ref)
+            view = case_view(ds, study.name, scenario)  # the case on its own lines, without selecting them
+            assert view["item"].values.tolist() == ref["item"].values.tolist()
+            assert_array_equal(view["line"].values, ref["line"].values)
             if path == "woerden-2013":  # the own line, draw by draw, and it varies
                 assert_array_equal(case["line"].sel(item=OWN).values, ref["line"].sel(item=OWN).values)
                 assert np.std(ref["line"].sel(item=OWN).values) > 0
@@ -526,6 +529,10 @@ def test_a_plan_in_a_batch_keeps_its_years(tmp_path, store):
     assert ds["plan_year"].values.tolist() == ref["plan_year"].values.tolist()  # the only plan of the batch
     assert "investment" in ds["item"].values and OWN in ds["item"].values
     same_case(ds.sel(study="doorkijk-plan", scenario="base"), ref)
+    view = case_view(ds, "doorkijk-plan", "base")
+    assert view["item"].values.tolist() == ref["item"].values.tolist()
+    assert_array_equal(view["plan_municipal"].values, ref["plan_municipal"].values)
+    assert "plan_year" not in case_view(ds, "woerden-2013", "base").dims
     assert ("plan_costs" in ds) == (store == "full")
     no_plan = ds.sel(study="woerden-2013", scenario="base")
     assert np.isnan(no_plan["plan_municipal"].values).all() and np.isnan(no_plan["base_plan_municipal"].values).all()

@@ -53,6 +53,7 @@ __all__ = [
     "Manifest",
     "Task",
     "assemble_zarr",
+    "case_view",
     "compute_task",
     "read_task",
     "write_task",
@@ -822,19 +823,19 @@ def _template(batch: Batch) -> Any:
     # the variables and dtypes are those the tasks return (a one-draw probe of each case), so the
     # combined Dataset follows the engine's store modes without a second list of them; the item and
     # plan-year axes are the unions over the cases
-    probes: dict[str, NDArray] = {}
+    dtypes: dict[str, str] = {}
     first = {}
     for t in batch.tasks():
         first.setdefault((t.case.study, t.case.scenario), t)
-    for t in first.values():
-        for k, v in compute_task(replace(t, start=0, stop=1)).items():
-            probes.setdefault(k, v)
+    for t in first.values():  # the probes task verification uses (cached per case)
+        for k, (dtype, _) in _probe(t.case.content_hash, t.mode, t).items():
+            dtypes.setdefault(k, dtype)
     size = {"item": len(batch.items), "plan_year": len(batch.plan_years), "actor": len(ACTORS)}
-    for k in (k for k in KEPT if k in probes):
+    for k in (k for k in KEPT if k in dtypes):
         extra = EXTRA_DIMS.get(k, ())
         shape = tuple(size[d] for d in extra)
         data[k] = (("study", "scenario", "draw", *extra),
-                   da.full((ns, nc, n, *shape), np.nan, dtype=probes[k].dtype, chunks=(1, 1, chunk, *shape)))
+                   da.full((ns, nc, n, *shape), np.nan, dtype=np.dtype(dtypes[k]), chunks=(1, 1, chunk, *shape)))
     dims = {"base_npv": ("item", "actor"), "base_cashflow": ("item", "year"), "base_plan_municipal": ("plan_year",),
             **{f"base_{k}": ("plan_year", "actor") for k in PLAN_FLOWS},
             **{f"base_{k}": ("actor",) for k in ACTOR_TOTALS}}
@@ -881,6 +882,18 @@ def _template(batch: Batch) -> Any:
         created=_now(),
     )
     return ds
+
+
+def case_view(ds: Any, study: str, scenario: str) -> Any:
+    """One study × scenario of a combined Dataset on that case's own lines and plan years (the lines and
+    years of other studies, NaN here, dropped): the arrays of the single-study ``simulate`` run."""
+    case = ds.sel(study=study, scenario=scenario)
+    own = np.isfinite(case["base_npv"].values).all(axis=-1)
+    case = case.isel(item=np.flatnonzero(own))
+    if "plan_year" in case.dims:
+        years = np.flatnonzero(np.isfinite(case["base_plan_municipal"].values))
+        case = case.isel(plan_year=years) if len(years) else case.drop_dims("plan_year")
+    return case
 
 
 def iter_task_arrays(batch: Batch, root: Path,
