@@ -497,7 +497,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     try:
         res = run_batch(batch, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                        fmt=args.format, progress=progress, on_start=on_start,
+                        fmt=args.format, progress=progress, on_start=on_start, keep_tasks=args.keep_tasks,
                         warn=lambda message: print(f"warning: {message}", file=sys.stderr), dashboard=args.dashboard)
     finally:
         if bar is not None:
@@ -803,6 +803,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run: compute only missing tasks")
     p.add_argument("--dashboard", action="store_true",
                    help="serve the Dask dashboard of the local cluster (on 127.0.0.1, a free port; default: none)")
+    p.add_argument("--keep-tasks", action="store_true",
+                   help="keep the task files after the combined result is written (default: removed)")
     p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="combined result (default zarr)")
     p.add_argument("--no-chart", action="store_true", help="skip the PNG/SVG scenario chart")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")

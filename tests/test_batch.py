@@ -309,7 +309,7 @@ def test_sigkill_then_resume(tmp_path, forward_path, capsys):
     assert not (root / "results.zarr").exists()
 
     # resume in this process (the task files do not depend on where they were computed)
-    assert main([*cmd[3:], "--workers", "0", "--resume"]) == 0
+    assert main([*cmd[3:], "--workers", "0", "--resume", "--keep-tasks"]) == 0  # keep: inspected below
     res = capsys.readouterr()
     summary = json.loads(res.out)
     assert summary["tasks"] == {"total": 24, "computed": 24 - len(before), "reused": len(before)}
