@@ -274,7 +274,7 @@ def run_batch(
         executor = f"scheduler {scheduler}"
     elif workers == 0:
         executor = "in-process"
-    elif sum(t.stop - t.start for t in todo) <= SMALL_BATCH:
+    elif not dashboard and sum(t.stop - t.start for t in todo) <= SMALL_BATCH:  # a dashboard needs the cluster
         threads = workers or os.cpu_count() or 1
         executor = f"in-process ({threads} threads; small batch)"
     else:
