@@ -58,7 +58,10 @@ class TestNormalFamily:
     def test_upper_tail_truncation_matches_scipy(self, a, width):
         # truncated far in the upper tail: Φ(a) ≈ 1, so CDF arithmetic would lose every digit
         b = math.inf if width is None else a + width
-        d = Normal(0.0, 1.0, a, None if width is None else b)
+        try:
+            d = Normal(0.0, 1.0, a, None if width is None else b)
+        except DistributionError:  # mass < 1e-12 (e.g. [7, 7.125]): refused by validation, not a ppf case
+            assume(False)
         ref = stats.truncnorm(a, b)
         u = np.linspace(1e-9, 1 - 1e-9, 2001)
         assert_allclose(d.ppf(u), ref.ppf(u), rtol=1e-9, atol=1e-9)
