@@ -193,6 +193,7 @@ def open_results(path: str | Path) -> xr.Dataset:
     missing = [v for v in REQUIRED if v not in ds]
     if missing or "draw" not in ds.dims:
         raise ReportInputError(f"{path}: not an mkba results file (missing {', '.join(missing) or 'draw'})")
+    _check_attrs(path, ds)
     expected = ds.attrs.get("data_sha256")
     if expected is not None:
         from ..simulator.results import data_checksum
@@ -201,6 +202,33 @@ def open_results(path: str | Path) -> xr.Dataset:
             raise ReportInputError(f"{path}: the data do not match the checksum written with them (the file was "
                                    "changed or damaged after mkba wrote it); run mkba run again")
     return ds
+
+
+_INT_ATTRS = ("draws", "seed", "block_size")
+_JSON_ATTRS = ("parameters", "design")
+
+
+def _check_attrs(path: str | Path, ds: xr.Dataset) -> None:
+    """The provenance attrs a report reads must be what mkba writes: a file whose attrs were edited into
+    something else is refused with the attr's name (never a traceback half-way through the report)."""
+    a = ds.attrs
+    for k in _INT_ATTRS:
+        if k in a:
+            v = a[k]
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) and not (
+                    isinstance(v, str) and v.strip().lstrip("-").isdigit()):
+                raise ReportInputError(f"{path}: attribute {k} is {v!r}, not a whole number (was the file edited?)")
+    for k in _JSON_ATTRS:
+        if k in a:
+            try:
+                parsed = json.loads(str(a[k]))
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                raise ReportInputError(f"{path}: attribute {k} is not the JSON table mkba writes (was the file edited?)")
+    for k in ("study", "scenario", "language", "title", "municipality", "study_file", "study_hash", "run_id"):
+        if k in a and not isinstance(a[k], str):
+            ds.attrs[k] = str(a[k])  # text attrs: any value reads as text
 
 
 def resolve_language(ds: xr.Dataset, lang: str | None = None) -> Lang:
