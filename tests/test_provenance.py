@@ -104,6 +104,15 @@ class TestValueForms:
         assert p["costs.cost_per_fte"].uncertain and p["costs.cost_per_fte"].source == "Begroting 2019"
         assert from_spec({"value": 3, "source": "s"}).base == 3.0
 
+    def test_shares_left_out_of_a_table_are_the_tables(self, forward_path):
+        raw = tomllib.loads(forward_path.read_text(encoding="utf-8"))
+        raw["reach"]["share_severity"]["families"] = {"mv_nzr": 1.0, "source": "Wijkscan", "note": "alle mv"}
+        p = Study.from_dict(raw, source="x.toml").parameters
+        for sev in ("ev", "mv_zr", "mv_nzr", "top"):  # ev, mv_zr, top are 0 by the study's table, not defaults
+            q = p[f"reach.share_severity.families.{sev}"]
+            assert (q.origin, q.source, q.note) == ("study", "Wijkscan", "alle mv"), sev
+        assert p["prices.trajectory.reintegration"].origin == "default"  # a block is no table of shares
+
     def test_default_cites_a_document_title_never_a_file(self, forward_path):
         p = Study.from_toml(forward_path).parameters
         # the study never sets attribution: it is mkba's default with the meta-analysis as citation
@@ -222,3 +231,14 @@ class TestNoInternalNames:
         for name, text in texts.items():
             hit = INTERNAL.search(text)
             assert hit is None, f"{name}: {text[max(0, hit.start() - 80):hit.end() + 20]}"
+
+
+def test_batch_grid_values_cite_the_grid():
+    from mkba.simulator.batch import Batch
+
+    batch = Batch.from_toml(Path(bundled_studies()[0]).parent / "steenwijkerland-doorkijk-batch.toml")
+    cases = {c.scenario: c.build().parameters for c in batch.cases}
+    assert cases["base"]["prices.qaly_value"].origin == "study"
+    grid = cases["qaly-20000"]["prices.qaly_value"]
+    assert grid.origin == "scenario" and grid.source.startswith("scenario: QALY-waarde")
+    assert cases["geen-escalatie"]["effects.escalation.rate.families"].origin == "scenario"

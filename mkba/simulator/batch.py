@@ -44,7 +44,17 @@ from .engine import BLOCK, Sampler, check_design_size, run
 from .results import ACTOR_TOTALS, EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
 from .schema import NAME_MAX, SEED_LIMIT
-from .study import OverrideError, Problem, Study, StudyError, apply_overrides, read_toml, validation_problems
+from .study import (
+    OverrideError,
+    Problem,
+    Study,
+    StudyError,
+    _scenario_provenance,
+    apply_overrides,
+    flatten_overrides,
+    read_toml,
+    validation_problems,
+)
 
 __all__ = [
     "Batch",
@@ -207,7 +217,11 @@ class Case:
 
     def build(self) -> Study:
         """The validated study of this case (equal in every input to ``Study.scenario(name)``)."""
-        return replace(_build(self.content_hash, self.raw, self.source), scenario_name=self.scenario)
+        study = _build(self.content_hash, self.raw, self.source)
+        # what the case's scenario or grid sets cites the case, not the study (see Study.scenario)
+        prov = _scenario_provenance(self.raw, flatten_overrides(self.overrides), self.title or self.scenario) \
+            if self.overrides else study.provenance
+        return replace(study, scenario_name=self.scenario, provenance=prov)
 
 
 def _resolve(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ DEFAULT = "mkba default"  # prefix of every default's source; the Dutch report w
 
 Origin = Literal["study", "default", "scenario"]
 
+# Tables of shares: the keys a study leaves out of one are 0 by the study's own statement, not defaults.
+SHARE_TABLES = ("share_type", "mix", "funding", "actors", "investment_actors")
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -74,6 +77,8 @@ def collect_provenance(raw: Mapping[str, Any], prefix: str = "",
                 out[path] = here
             else:  # a block or a table of shares: only its entries are values
                 out.update(collect_provenance(node, path, here))
+                if key in SHARE_TABLES or prefix.endswith("share_severity"):
+                    out[f"{path}.*"] = here  # the shares it leaves out are 0, given by the same table
         elif not isinstance(node, list):
             out[path] = Provenance("study", inherited.source, inherited.note)
     return out
@@ -83,6 +88,8 @@ def lookup(provenance: Mapping[str, Provenance], name: str) -> Provenance | None
     """The provenance of input ``name``: its own entry, else that of the nearest table that holds it
     (e.g. a Dirichlet table over shares); ``None`` when the study does not give it."""
     parts = name.split(".")
+    if name not in provenance and ".".join([*parts[:-1], "*"]) in provenance:
+        return provenance[".".join([*parts[:-1], "*"])]
     for i in range(len(parts), 0, -1):
         hit = provenance.get(".".join(parts[:i]))
         if hit is not None:
