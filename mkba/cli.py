@@ -478,6 +478,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
         check_design_size(batch.sampler, batch.draws)
     except ValueError as exc:
         raise UsageError(f"--draws: {exc}") from None
+    from .simulator.sizes import SizeError, check_run_size, per_draw_bytes
+
+    try:  # task files and the combined result each hold every draw of every case: disk, not memory
+        check_run_size(batch.draws * len(batch.cases), per_draw_bytes(batch.studies[0][1], batch.mode),
+                       out=args.out, memory=False, disk_factor=2.0, what="draws (all cases)")
+    except SizeError as exc:
+        raise UsageError(f"--draws: {exc}") from None
     bar: Any = None
 
     def on_start(total: int, done: int) -> None:
@@ -538,6 +545,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise UsageError(f"--target: {exc}") from None
     if args.groups and args.method not in ("sobol", "morris"):
         raise UsageError(f"--groups: {args.method} has no grouped indices; use --method sobol or morris")
+    if args.n is not None:  # a design of n (2k + 2) evaluations at most (Saltelli with second order)
+        from .simulator.sizes import SizeError, check_run_size, per_draw_bytes
+
+        k = len(study.parameters.uncertain)
+        try:
+            check_run_size(args.n * (2 * k + 2), per_draw_bytes(study, "full") + 8 * k, out=None,
+                           what="model evaluations", hint="use a smaller --n")
+        except SizeError as exc:
+            raise UsageError(f"--n: {exc}") from None
     try:
         ow = sa.oneway_study(study, target=args.target)
         sp = sa.spider(study.model, study.parameters, target=args.target)
