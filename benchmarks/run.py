@@ -60,6 +60,8 @@ SIZES = {
     "sobol_n": (4_096, 0),
     "cold_draws": (2_000, 2_000),
     "cold_repeats": (3, 1),
+    "report_draws": (20_000, 0),  # the default study's own draws; 0: skipped in --quick
+    "report_repeats": (3, 1),
     "floor_draws": (1_000_000, 65_536),
     "floor_repeats": (3, 1),
     "startup_repeats": (7, 2),  # each round runs the four commands once, interleaved
@@ -84,6 +86,8 @@ TARGETS = (
     ("batch_default_workers2_over_0", "batch default: --workers 2 ≤ 1.1× --workers 0", "×", "<=", 1.1),
     ("sensitivity_over_analysis", "mkba sensitivity ≤ 2× its analysis", "×", "<=", 2.0),
     ("run_100m_completes", "100 M draws complete (1 = yes)", "", ">=", 1.0),
+    # issue 13: the report's cost on the default run, side by side
+    ("report_over_no_report", "mkba run with the report ≤ 1.5× --no-report (20,000 draws)", "×", "<=", 1.5),
 )
 
 
@@ -287,6 +291,15 @@ def bench_batch(draws: int | None, out_dir: str, repeats: int, timeout: float) -
     return {"draws": draws or "default", **{label: _best(rs) for label, rs in runs.items()}}
 
 
+def bench_report(draws: int, out_dir: str, repeats: int, timeout: float) -> dict[str, Any]:
+    """Issue 13: `mkba run` of the default study with the report against `--no-report`, interleaved round by
+    round (the same load hits both); the ratio is the report's cost on the run."""
+    base = [*mkba_cmd(), "run", "--draws", str(draws), "--seed", str(SEED)]
+    cmds = {"with_report": [*base, "--out", str(Path(out_dir) / "report-yes"), "--overwrite"],
+            "no_report": [*base, "--out", str(Path(out_dir) / "report-no"), "--overwrite", "--no-report"]}
+    return {"draws": draws, **side_by_side(cmds, repeats, timeout)}
+
+
 def bench_sensitivity_analysis(study: Any, n: int) -> dict[str, Any]:
     """``analyse_study`` in this process: design, model evaluations and indices (what the command adds
     around it: start-up, one-way/spider/switching values, charts and files)."""
@@ -353,6 +366,8 @@ def compute_ratios(figures: dict[str, Any], uncertain: int) -> dict[str, Any]:
         b = f[key]
         ratios[f"{key}_workers2_over_0"] = _div(_wall(b.get("workers_2")), _wall(b.get("workers_0")))
     ratios["sensitivity_over_analysis"] = _div(_wall(f["sobol"]), f.get("sensitivity_analysis", {}).get("seconds"))
+    rep = f.get("report", {})
+    ratios["report_over_no_report"] = _div(_wall(rep.get("with_report")), _wall(rep.get("no_report")))
     ratios["run_100m_completes"] = (None if f["run_100m"]["status"].startswith("skipped")
                                     else float(f["run_100m"]["status"] == "ok"))
     return ratios
@@ -506,6 +521,11 @@ def main(argv: list[str] | None = None) -> int:
         log(f"(g) cold start, mkba run --draws {size['cold_draws']:,} …")
         figures["cold_start"] = {"draws": size["cold_draws"],
                                  **measure(run_cmd(size["cold_draws"], tmp, no_report), size["cold_repeats"], 300)}
+        if size["report_draws"]:
+            log(f"report vs --no-report, {size['report_draws']:,} draws, {size['report_repeats']} rounds …")
+            figures["report"] = bench_report(size["report_draws"], tmp, size["report_repeats"], 600)
+        else:
+            figures["report"] = {"draws": 20_000, "status": "skipped (--quick)"}
         log(f"start-up side by side, {size['startup_repeats']} rounds …")
         figures["startup"] = bench_startup(size["startup_repeats"], path)
         if size["batch_draws"] and "batch" in options:

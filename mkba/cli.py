@@ -321,13 +321,16 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
     if not args.no_report:
         from .outputs.report import write_report
 
+        # the report reuses the run's summary: one set of numbers, computed once
+        opts = {"lang": args.lang, "study": study, "svg": args.svg, "excel_draws": args.excel_draws,
+                "progress": not args.json, "summary": result}
         if conv is not None:
-            result["outputs"].update(write_report(ds, folder, lang=args.lang, study=study))
+            result["outputs"].update(write_report(ds, folder, **opts))
         else:
             import xarray as xr
 
             with xr.open_dataset(results, engine="h5netcdf") as ds:  # read as the report needs it
-                result["outputs"].update(write_report(ds, folder, lang=args.lang, study=study))
+                result["outputs"].update(write_report(ds, folder, **opts))
     return result, conv
 
 
@@ -419,7 +422,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if conv is not None:
             _print_convergence(conv)
         print(f"written: {out / 'results.nc'}, {out / 'summary.csv'}"
-              + ("" if args.no_report else f", {out / 'report.html'}, {out / 'report.md'}, {out / 'summary.xlsx'}"))
+              + ("" if args.no_report else f", {out / 'report.html'}, {out / 'report.md'}, {out / 'report.docx'}, "
+                                           f"{out / 'summary.xlsx'}"))
     return 0
 
 
@@ -444,11 +448,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:  # all or nothing: the report's files move into `out` only once every one is written
         with staged_files(out, "report") as tmp:
             written = write_report(ds, tmp, lang=args.lang, study=lookup.study, find_study=False,
-                                   study_status=lookup.status, sensitivity_dir=Path(args.results).parent)
+                                   study_status=lookup.status, sensitivity_dir=Path(args.results).parent,
+                                   svg=args.svg, excel_draws=args.excel_draws, progress=True)
     except FolderBusy as exc:
         raise UsageError(f"{out}: {exc} is writing a report into this folder; wait for it to finish") from None
     written = {k: v.replace(str(tmp), str(out)) for k, v in written.items()}
-    print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "excel", "charts")))
+    print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "report_docx", "excel", "charts")))
     return 0
 
 
@@ -787,13 +792,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace DIR/<study>[--<scenario>]/ if it exists (in one swap at the end)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--no-report", action="store_true",
-                   help="skip report.md, report.html, summary.xlsx and the charts")
+                   help="skip report.md, report.html, report.docx, summary.xlsx and the charts")
     p.add_argument("--lang", choices=("nl", "en"), help="report language (default: the study's language)")
+    p.add_argument("--svg", action="store_true", help="also write the charts as SVG (default: PNG only)")
+    p.add_argument("--excel-draws", type=_whole(0, " (0 = no draws sheet)"), default=1_000, metavar="N",
+                   help="draws in the workbook's draws sheet (default 1,000; 0 = none)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="(re)write the report of saved results (report.md/.html, summary.xlsx, charts)")
     p.add_argument("results", help="results.nc written by mkba run")
     p.add_argument("--lang", choices=("nl", "en"), help="report language (default: the study's language)")
+    p.add_argument("--svg", action="store_true", help="also write the charts as SVG (default: PNG only)")
+    p.add_argument("--excel-draws", type=_whole(0, " (0 = no draws sheet)"), default=1_000, metavar="N",
+                   help="draws in the workbook's draws sheet (default 1,000; 0 = none)")
     p.add_argument("--out", help="output folder (default: the folder of RESULTS)")
     p.add_argument("--study", help="the study file, if it moved (default: the file the results record, if it "
                                    "is unchanged)")

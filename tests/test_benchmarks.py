@@ -14,11 +14,12 @@ pytestmark = pytest.mark.slow  # ~15 s: one subprocess run of the harness at --q
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("vectorised", "loop", "ema", "run_1m", "run_10m", "sobol", "cold_start", "floor", "startup",
-           "batch_default", "batch_1m", "run_100m")
+           "batch_default", "batch_1m", "run_100m", "report")
 TARGETS = ("vectorised_over_loop", "vectorised_over_ema", "run_1m_wall_s", "run_10m_peak_rss_mb",
            "sobol_4096_wall_s", "cold_start_wall_s", "run_1m_over_floor", "help_over_python",
            "validate_over_imports", "run_10m_rss_over_1m", "batch_1m_workers2_over_0",
-           "batch_default_workers2_over_0", "sensitivity_over_analysis", "run_100m_completes")
+           "batch_default_workers2_over_0", "sensitivity_over_analysis", "run_100m_completes",
+           "report_over_no_report")
 
 
 @pytest.fixture(scope="module")

@@ -50,41 +50,42 @@ def _headline_numbers(ds: xr.Dataset, lang: str) -> tuple[str, str, str]:
     res = summarise(ds)
     lo, hi = format_money_ends(res["summary"]["saldo"]["p5"], res["summary"]["saldo"]["p95"], lang=lang)
     p = format_probability(res["probabilities"]["bc_social_gt_1"], lang=lang)
-    return lo, hi, p if p[:1] in "<>" else f"= {p}"  # "> 0,99", never "= > 0,99"
+    return lo, hi, p  # "… is > 0,99" / "… is 0,96"
 
 
 class TestRunWritesReport:
     def test_files_and_json_outputs(self, run_dir):
         folder, result = run_dir
         outs = result["outputs"]
-        for key in ("report_md", "report_html", "excel", "charts"):
+        for key in ("report_md", "report_html", "report_docx", "excel", "charts"):
             assert Path(outs[key]).exists(), key
         for name in ("saldo", "bc_social", "bc_financial", "bc_municipal", "costs_benefits", "actors", "cashflow",
                      "convergence", "tornado"):
-            for ext in ("png", "svg"):
-                assert (folder / "charts" / f"{name}.{ext}").stat().st_size > 1000, f"{name}.{ext}"
+            assert (folder / "charts" / f"{name}.png").stat().st_size > 1000, name
+        assert not list((folder / "charts").glob("*.svg")), "SVG only with --svg"
         assert not list(folder.rglob("*.tmp")), "a temporary file was left behind"
 
     def test_headline_carries_the_run_numbers(self, run_dir, results):
         md = (run_dir[0] / "report.md").read_text(encoding="utf-8")
         lo, hi, p = _headline_numbers(results, "nl")
-        assert f"Met 90 % waarschijnlijkheid ligt het saldo tussen {lo} en {hi}; P(B/K > 1) {p}." in md
-        assert "= >" not in md and "= <" not in md  # a probability is "> 0,99", not "= > 0,99"
+        assert (f"Met 90 % waarschijnlijkheid ligt het saldo tussen {lo} en {hi}; de kans dat de maatschappelijke "
+                f"B/K-verhouding groter is dan 1 is {p}.") in md
 
     def test_sections_present(self, run_dir):
         md = (run_dir[0] / "report.md").read_text(encoding="utf-8")
-        for heading in ("## Kosten en baten", "## Wie betaalt, wie wint", "## Tijdprofiel", "## Belangrijkste drivers",
+        for heading in ("## Kosten en baten", "## Wie betaalt, wie wint", "## Tijdprofiel", "## Wat bepaalt de uitkomst",
                         "## Wat-als-scenario's", "## Aannames", "## Methode", "## Herkomst"):
             assert heading in md
-        for scenario in ("geen-escalatie", "diverse-substitutie", "extra-trajecten"):
+        for scenario in ("Geen voorkomen escalatie", "Substitutie op meer diverse trajecten", "extra zwaardere"):
             assert scenario in md
         assert "Werk en Inkomen" in md and "Voorkomen escalatiekosten" in md
-        assert "prices.qaly_value" in md  # an uncertain input in the assumptions table
+        assert "| Waarde van een QALY | PERT: min 20.000 – meest waarschijnlijk 50.000 – max 100.000 |" in md
+        assert "gepubliceerde puntschatting: LPBL" in md  # [study] published = true, with its reference
 
     def test_escalation_scenario_lowers_the_saldo(self, run_dir):
         # the what-if without prevented escalation must show a negative paired Δ saldo
         md = (run_dir[0] / "report.md").read_text(encoding="utf-8")
-        row = next(line for line in md.splitlines() if line.startswith("| geen-escalatie"))
+        row = next(line for line in md.splitlines() if line.startswith("| Geen voorkomen escalatie"))
         delta = row.rstrip(" |").split("|")[-1]
         assert "\u2212" in delta.split("(")[0]
 
@@ -102,36 +103,47 @@ class TestExcel:
     def test_sheets_match_netcdf(self, run_dir, results):
         openpyxl = pytest.importorskip("openpyxl")
         wb = openpyxl.load_workbook(run_dir[0] / "summary.xlsx", read_only=True)
-        assert wb.sheetnames == ["Samenvatting", "Wie betaalt wie wint", "Invoer", "Scenario's", "Trekkingen", "Herkomst"]
+        assert wb.sheetnames == ["Samenvatting", "Wie betaalt wie wint", "Invoer", "Wat-als", "Trekkingen", "Herkomst"]
+        assert not any("'" in n for n in wb.sheetnames)
         res = summarise(results)
-        rows = {r[0]: r for r in wb["Samenvatting"].iter_rows(min_row=2, values_only=True) if r and r[0]}
+        rows = {r[7]: r for r in wb["Samenvatting"].iter_rows(min_row=2, values_only=True) if r and r[7]}
         for name in ("saldo", "costs", "benefits", "bc_social", "escalation"):
-            base, mean, p5, p50, p95 = rows[name][3:8]
+            base, mean, p5, p50, p95 = rows[name][2:7]
             assert isinstance(p5, float)  # numbers, not text
             np.testing.assert_allclose([base, mean, p5, p50, p95],
                                        [res["base"][name], *(res["summary"][name][k] for k in ("mean", "p5", "p50", "p95"))],
                                        rtol=1e-12)
-        assert rows["bc_social_gt_1"][3] == pytest.approx(res["probabilities"]["bc_social_gt_1"], abs=1e-12)
+        assert rows["bc_social_gt_1"][2] == pytest.approx(res["probabilities"]["bc_social_gt_1"], abs=1e-12)
+        assert rows["bc_social_gt_1"][0] == "Kans B/K maatschappelijk > 1" and rows["bc_social_gt_1"][3] is None
 
         draws = list(wb["Trekkingen"].iter_rows(values_only=True))
         header, body = draws[0], draws[1:]
-        assert len(body) == min(10_000, results.sizes["draw"])
-        for col in ("saldo", "bc_municipal", "line.quality_of_life", "input.prices.qaly_value"):
+        assert len(body) == min(1_000, results.sizes["draw"])  # --excel-draws default
+        for col, var in (("Saldo", "saldo"), ("B/K gemeente", "bc_municipal"),
+                         ("Toename kwaliteit van leven", "line.quality_of_life"), ("Waarde van een QALY", "input.prices.qaly_value")):
             j = header.index(col)
-            if col.startswith("line."):
-                expected = results["line"].sel(item=col[5:]).values
-            elif col.startswith("input."):
-                expected = results["inputs"].sel(input=col[6:]).values
+            if var.startswith("line."):
+                expected = results["line"].sel(item=var[5:]).values
+            elif var.startswith("input."):
+                expected = results["inputs"].sel(input=var[6:]).values
             else:
-                expected = results[col].values
+                expected = results[var].values
             np.testing.assert_array_equal(np.array([r[j] for r in body], dtype=float), expected[: len(body)])
 
-        actors = {(r[0], r[2]): r for r in wb["Wie betaalt wie wint"].iter_rows(min_row=2, values_only=True)}
+        actors = {(r[7], r[1]): r for r in wb["Wie betaalt wie wint"].iter_rows(min_row=2, values_only=True)}
         sign = xr.where(results["kind"] == "cost", -1.0, 1.0)
         jeugd = (results["npv"].sel(actor="jeugd") * sign).sum("item").values
-        assert actors[("jeugd", "saldo")][4] == pytest.approx(float(jeugd.mean()), rel=1e-9)
-        assert actors[("jeugd", "P(saldo > 0)")][3] == pytest.approx(float((jeugd > 0).mean()), abs=1e-12)
-        assert actors[("municipality", "B/K-verhouding")][3] == pytest.approx(float(results["base_bc_municipal"]))
+        assert actors[("jeugd", "saldo")][3] == pytest.approx(float(jeugd.mean()), rel=1e-9)
+        assert actors[("jeugd", "kans saldo > 0")][2] == pytest.approx(float((jeugd > 0).mean()), abs=1e-12)
+        assert actors[("municipality", "B/K-verhouding")][2] == pytest.approx(float(results["base_bc_municipal"]))
+        inputs = {r[9]: r for r in wb["Invoer"].iter_rows(min_row=2, values_only=True)}
+        assert inputs["prices.qaly_value"][0] == "Waarde van een QALY"
+        assert inputs["prices.qaly_value"][3] == "PERT: min 20.000 – meest waarschijnlijk 50.000 – max 100.000"
+        assert json.loads(inputs["prices.qaly_value"][10])["dist"] == "pert"  # the hidden machine-readable column
+        wb.close()
+        full = openpyxl.load_workbook(run_dir[0] / "summary.xlsx")
+        assert all(full[name].auto_filter.ref for name in full.sheetnames if name != "Herkomst")
+        full.close()
         wb.close()
 
     def test_number_formats(self, run_dir):
@@ -140,10 +152,10 @@ class TestExcel:
         ws = wb["Trekkingen"]
         rows = list(ws.iter_rows())
         header = [c.value for c in rows[0]]
-        assert len(rows) == DRAWS + 1
+        assert len(rows) == min(DRAWS, 1_000) + 1
         for row in (rows[1], rows[-1]):  # the first row is openpyxl's, the rest are filled in directly
-            assert row[header.index("saldo")].number_format == "#,##0"
-            assert row[header.index("bc_social")].number_format == "0.000"
+            assert row[header.index("Saldo")].number_format == "#,##0"
+            assert row[header.index("B/K maatschappelijk")].number_format == "0.000"
         summ = list(wb["Samenvatting"].iter_rows(min_row=2, max_row=7))
         assert {r[5].number_format for r in summ} == {"#,##0"}
         wb.close()
@@ -173,11 +185,13 @@ class TestRegenerate:
         assert code == 0, err
         md = (tmp_path / "report.md").read_text(encoding="utf-8")
         lo, hi, p = _headline_numbers(results, "en")
-        assert f"With 90 % probability the saldo lies between {lo} and {hi}; P(B/C > 1) {p}." in md
+        assert (f"With 90% probability the balance lies between {lo} and {hi}; the probability that the social B/C "
+                f"ratio exceeds 1 is {p}.") in md
         assert "without the scenario comparison" in md
         assert "## What-if scenarios" not in md and "geen-escalatie" not in md
         assert "Work & Income" in md
-        assert "sensitivity-sobol.nc" in md and "| prices.qaly_value | 0.610 | 0.700 |" in md
+        assert "Global sensitivity analysis (Sobol, target balance, 1,024 model evaluations; sensitivity-sobol.nc)" in md
+        assert "| Value of a QALY | 0.610 | 0.700 |" in md
         wb = pytest.importorskip("openpyxl").load_workbook(tmp_path / "summary.xlsx", read_only=True)
         assert "Scenarios" not in wb.sheetnames and "Draws" in wb.sheetnames
         wb.close()
@@ -207,16 +221,16 @@ class TestLeanAndNoReport:
         assert "npv" not in ds and "cashflow" not in ds
         out = write_report(ds, tmp_path, lang="en", find_study=False)
         md = Path(out["report_md"]).read_text(encoding="utf-8")
-        assert "stored 'lean'" in md
+        assert "Above 200,000 draws the cash flows per year are not kept per draw" in md
         assert "## Who pays, who gains" in md  # the budget view survives the lean store
         assert (tmp_path / "charts" / "actors.png").exists()
         wb = pytest.importorskip("openpyxl").load_workbook(out["excel"], read_only=True)
-        actors = {(r[0], r[2]): r for r in wb["Who pays who gains"].iter_rows(min_row=2, values_only=True)}
+        actors = {(r[7], r[1]): r for r in wb["Who pays who gains"].iter_rows(min_row=2, values_only=True)}
         sign = xr.where(ds["kind"] == "cost", -1.0, 1.0)
         wi = actors[("wi", "balance")]
-        assert wi[3] == pytest.approx(float((ds["base_npv"].sel(actor="wi") * sign).sum()), rel=1e-9)
+        assert wi[2] == pytest.approx(float((ds["base_npv"].sel(actor="wi") * sign).sum()), rel=1e-9)
         net = ds["actor_benefits"].sel(actor="wi").values.astype(float) - ds["actor_costs"].sel(actor="wi").values
-        assert wi[6] == pytest.approx(float(np.median(net)), rel=1e-9)  # per-draw figures, also when lean
+        assert wi[5] == pytest.approx(float(np.median(net)), rel=1e-9)  # per-draw figures, also when lean
         wb.close()
 
     def test_no_report_skips_files_and_matplotlib(self, tmp_path, forward_path):
@@ -305,3 +319,59 @@ class TestCharts:
         np.testing.assert_allclose(actor_net(small).sum("actor").values, small["saldo"].values, rtol=1e-9)
         assert float(actor_net(small, base=True).sum()) == pytest.approx(float(small["base_saldo"]), rel=1e-9)
         assert net_cashflow(small).dims == ("draw", "year")
+
+
+def _html_tables(page: str) -> list[list[list[str]]]:
+    tables = []
+    for t in re.findall(r"<table[^>]*>(.*?)</table>", page, flags=re.S):
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", t, flags=re.S)
+        tables.append([[html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                        for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, flags=re.S)] for r in rows])
+    return tables
+
+
+class TestWord:
+    def test_docx_has_the_tables_images_and_numbers_of_the_html(self, run_dir):
+        docx = pytest.importorskip("docx")
+        from docx.shared import Mm
+
+        d = docx.Document(str(run_dir[0] / "report.docx"))
+        page = (run_dir[0] / "report.html").read_text(encoding="utf-8")
+        expected = _html_tables(page)
+        assert len(d.tables) == len(expected) > 5
+        for t, rows in zip(d.tables, expected):
+            got = [[c.text.strip() for c in r.cells] for r in t.rows]
+            assert got == rows
+            assert t.style.name == "Table Grid"  # borders
+            assert all(run.bold for run in t.rows[0].cells[0].paragraphs[0].runs)  # header row
+            assert t.rows[0]._tr.trPr.find(
+                "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None
+        # numbers right-aligned (the first column is the label)
+        budget = next(t for t in d.tables if t.rows[0].cells[0].text == "Partij")
+        assert budget.rows[1].cells[3].paragraphs[0].alignment == 2  # WD_ALIGN_PARAGRAPH.RIGHT
+        n_img = len(re.findall(r"<img\s", page))
+        assert len(d.inline_shapes) == n_img > 0
+        sec = d.sections[0]
+        assert abs(sec.page_width - Mm(210)) < Mm(1) and abs(sec.page_height - Mm(297)) < Mm(1)
+        text_width = sec.page_width - sec.left_margin - sec.right_margin
+        assert all(abs(s.width - text_width) < Mm(1) for s in d.inline_shapes)  # charts at column width
+        styles = [p.style.name for p in d.paragraphs]
+        assert "Heading 1" in styles and "Heading 2" in styles and styles[0] == "Title"
+        captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]
+        assert len(captions) == n_img == len(set(captions))  # every caption once
+        assert not any(p.text in captions for p in d.paragraphs if p.style.name != "Caption")
+
+    @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+    def test_libreoffice_converts_it(self, run_dir, tmp_path):
+        src = tmp_path / "report.docx"
+        shutil.copy(run_dir[0] / "report.docx", src)
+        proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless",
+                               "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                              capture_output=True, text=True, timeout=180)
+        pdf = tmp_path / "report.pdf"
+        assert proc.returncode == 0 and pdf.exists(), proc.stderr
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF")
+        pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+        assert 3 <= pages <= 30
+        assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+595\.\d*\s+841\.\d*", data)  # A4 portrait

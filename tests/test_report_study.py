@@ -57,7 +57,7 @@ def test_report_from_another_folder_has_tornado_and_scenarios(saved, tmp_path, m
     assert code == 0 and err == "", err
     md = (elsewhere / "rep" / "report.md").read_text(encoding="utf-8")
     assert "charts/tornado.png" in md and (elsewhere / "rep" / "charts" / "tornado.png").is_file()
-    assert "## Wat-als-scenario's" in md and "geen-escalatie" in md
+    assert "## Wat-als-scenario's" in md and "Geen voorkomen escalatie" in md
     assert "niet gevonden" not in md and "gewijzigd" not in md
     assert str(saved) not in md  # the analyst's folders stay out of the council document
 
@@ -80,7 +80,7 @@ def test_changed_study_file_is_said_clearly(saved, tmp_path, forward_path):
     assert f"note: the study file {study.resolve()} has changed since the run" in err
     md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
     assert "Het studiebestand forward.toml is gewijzigd sinds de berekening" in md
-    assert "charts/tornado.png" not in md and "geen-escalatie" not in md
+    assert "charts/tornado.png" not in md and "Geen voorkomen escalatie" not in md
     # the original file, given explicitly, brings the tornado and the scenarios back
     code, _, err = _run(["report", str(nc), "--out", str(tmp_path / "rep2"), "--study", str(forward_path)])
     assert code == 0 and err == "", err

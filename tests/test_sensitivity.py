@@ -306,9 +306,13 @@ class TestCharts:
         study = mkba.Study.from_toml(forward_path)
         ow = oneway_study(study)
         ax = plot_tornado(ow, lang="en", top=10)
-        assert len(ax.patches) == 20 and "Net benefit" in ax.get_xlabel()
+        assert len(ax.patches) == 20 and "Balance" in ax.get_xlabel()
         labels = [t.get_text() for t in ax.get_yticklabels()]
-        assert labels[int(np.argmax(ax.get_yticks()))] == str(ow["parameter"].values[0])  # largest on top
+        from mkba.simulator.labels import input_label
+
+        # largest on top, labelled for a reader (never the input path)
+        assert labels[int(np.argmax(ax.get_yticks()))] == input_label(str(ow["parameter"].values[0]), "en")
+        assert not any("." in lab and "_" in lab for lab in labels)
         assert "Saldo" in plot_tornado(ow).get_xlabel()
         plot_spider(spider(study.model, study.parameters))
         ds = analyse(ishigami, ISHIGAMI, method="sobol", target="y", n=64, seed=1)

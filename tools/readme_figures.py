@@ -57,16 +57,12 @@ def headline() -> str:
     """The report's headline sentence for the default `mkba run` (bundled default study, its draws and
     seed): the first paragraph of its report.md, as the report's own renderer writes it."""
     from mkba import Study, default_study_path, simulate
-    from mkba.outputs import report as r
+    from mkba.outputs.report import Paragraph, build_report
 
     ds = simulate(Study.from_toml(default_study_path()))
-    if hasattr(r, "build_document"):  # the report package (document model)
-        doc = r.build_document(r.report_context(ds, lang="nl"))
-    else:
-        doc = r.build_report(ds, lang="nl", study=None)
-    md = r.render_markdown(doc)
-    first = md.split("\n\n")[1]  # after the "# title" line
-    return f'"{first.strip().rstrip(".")}"'
+    doc = build_report(ds, lang="nl", study=None)
+    first = next(b.text for b in doc.blocks if isinstance(b, Paragraph))
+    return f'"{first.rstrip(".")}"'
 
 
 def published_case() -> str:

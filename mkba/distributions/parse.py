@@ -165,8 +165,9 @@ _BUILDERS: dict[str, tuple[Callable[[Mapping[str, Any]], Distribution], set[str]
 
 DIST_KEYS = {name: (req, opt) for name, (_, req, opt) in _BUILDERS.items()}
 
-# Keys that document a value without changing it (text; they travel into the results as provenance).
-META_KEYS = ("source", "note", "unit")
+# Keys that document a value without changing it (text; they travel into the results as provenance, and
+# a study's own inputs take their reader's label from title / title_en).
+META_KEYS = ("source", "note", "unit", "title", "title_en")
 
 
 def _did_you_mean(unknown: set[str], known: set[str]) -> str:

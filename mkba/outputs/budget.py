@@ -21,14 +21,14 @@ BUDGET_TITLE = {"nl": "Wie betaalt, wie wint", "en": "Who pays, who gains"}
 _T = {
     "nl": {"party": "Partij", "costs": "Kosten (basisgeval)", "benefits": "Baten (basisgeval)",
            "balance_base": "Saldo (basisgeval)", "balance_p50": "Saldo (mediaan)",
-           "balance_range": "Saldo 90 %-interval", "p": "P(saldo > 0)", "municipality": "Gemeente (totaal)",
-           "ratio": "B/K-verhouding gemeente: {base} in het basisgeval, mediaan {p50}, 90 %-interval {range}; "
-                    "P(B/K gemeente > 1) {p}."},
+           "balance_range": "Saldo 90 %-interval", "p": "Kans saldo > 0", "municipality": "Gemeente (totaal)",
+           "ratio": "B/K-verhouding gemeente (alleen financiële baten): {base} in het basisgeval, mediaan {p50}, "
+                    "90 %-interval {range}; kans dat deze groter is dan 1: {p}."},
     "en": {"party": "Party", "costs": "Costs (base case)", "benefits": "Benefits (base case)",
            "balance_base": "Balance (base case)", "balance_p50": "Balance (median)",
-           "balance_range": "Balance 90% interval", "p": "P(balance > 0)", "municipality": "Municipality (total)",
-           "ratio": "Municipal B/C ratio: {base} in the base case, median {p50}, 90% interval {range}; "
-                    "P(municipal B/C > 1) {p}."},
+           "balance_range": "Balance 90% interval", "p": "Probability balance > 0", "municipality": "Municipality (total)",
+           "ratio": "Municipal B/C ratio (financial benefits only): {base} in the base case, median {p50}, "
+                    "90% interval {range}; probability that it exceeds 1: {p}."},
 }
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "save_figure",
     "write_charts",
     "ChartJob",
+    "render_charts",
     "actor_net",
     "net_cashflow",
     "is_lean",
@@ -463,6 +464,22 @@ class ChartJob:
                 self._pool = None
                 _SHARED.clear()
         return dict(self._done)
+
+
+def render_charts(ds: xr.Dataset, folder: Path, *, lang: Lang = "nl", formats: tuple[str, ...] = ("png",),
+                  progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Path]]:
+    """Draw every report chart of ``ds`` once, in this process, into ``folder``; returns the paths by
+    chart name and format. No worker processes: on a 2-core machine they compete with the run itself."""
+    names = [name for name, (_fn, kw) in chart_functions().items()
+             if "var" not in kw or kw["var"] not in ds or np.isfinite(ds[kw["var"]].values).any()]
+    out: dict[str, dict[str, Path]] = {}
+    for k, name in enumerate(names):
+        if progress is not None:
+            progress(f"{'grafieken' if lang == 'nl' else 'charts'} {k + 1}/{len(names)}")
+        fn, kw = chart_functions()[name]
+        ax = fn(ds, lang=lang, **kw)
+        out[name] = save_figure(ax.figure, Path(folder) / name, formats)
+    return out
 
 
 def write_charts(ds: xr.Dataset, folder: Path, *, lang: Lang = "nl",

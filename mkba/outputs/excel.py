@@ -1,5 +1,7 @@
-"""``summary.xlsx`` for the people who live in Excel: summary, actors, inputs, scenarios, the first
-10,000 draws and the provenance, numbers stored as numbers with number formats.
+"""``summary.xlsx`` for the people who live in Excel: summary, who pays and who gains, inputs, scenarios,
+the first 1,000 draws (``--excel-draws N``) and the provenance, numbers stored as numbers with number
+formats, labels in the report language, an autofilter on every table and each probability in a row of its
+own. The workbook takes plain data (inputs, scenarios, summary) and never imports the report.
 
 openpyxl needs ~50 µs per cell without lxml, i.e. tens of seconds for 10,000 draws × 40 columns. The
 draws sheet is therefore written by openpyxl with its header and one formatted row (which registers
@@ -24,15 +26,16 @@ import xarray as xr
 
 from ..simulator.domain import ACTOR_LABELS
 from ..simulator.results import atomic_write
-from .formatting import Lang, format_source
+from .formatting import Lang
 from .lines import line_labels
 from .summary import RATIOS, summarise, summary_rows
 
-__all__ = ["write_excel", "SHEETS", "DRAWS_LIMIT"]
+__all__ = ["write_excel", "SHEETS", "DRAWS_DEFAULT", "DRAWS_LIMIT"]
 
-DRAWS_LIMIT = 10_000
+DRAWS_DEFAULT = 1_000  # draws in the draws sheet unless asked otherwise (--excel-draws N)
+DRAWS_LIMIT = DRAWS_DEFAULT  # kept for callers of the old name
 SHEETS = {
-    "nl": {"summary": "Samenvatting", "actors": "Wie betaalt wie wint", "inputs": "Invoer", "scenarios": "Scenario's",
+    "nl": {"summary": "Samenvatting", "actors": "Wie betaalt wie wint", "inputs": "Invoer", "scenarios": "Wat-als",
            "draws": "Trekkingen", "info": "Herkomst"},
     "en": {"summary": "Summary", "actors": "Who pays who gains", "inputs": "Inputs", "scenarios": "Scenarios",
            "draws": "Draws", "info": "Provenance"},
@@ -43,24 +46,36 @@ PROB = "0.000"
 VALUE = "General"
 
 _HEAD = {
-    "nl": {"name": "naam", "label": "omschrijving", "kind": "soort", "base": "basisgeval", "mean": "gemiddelde",
-           "p5": "P5", "p50": "P50", "p95": "P95", "p_pos": "P(netto > 0)", "actor": "partij", "measure": "grootheid", "group": "groep",
+    "nl": {"name": "sleutel", "label": "omschrijving", "kind": "soort", "base": "basisgeval", "mean": "gemiddelde",
+           "p5": "P5", "p50": "P50", "p95": "P95", "actor": "partij", "measure": "grootheid", "group": "groep",
            "unit": "eenheid", "dist": "verdeling", "uncertain": "onzeker", "source": "bron", "draw": "trekking",
-           "prob": "kans", "scenario": "scenario", "title": "titel", "draws": "trekkingen", "key": "kenmerk",
-           "value": "waarde", "d_p5": "Δ saldo P5", "d_p50": "Δ saldo P50", "d_p95": "Δ saldo P95",
-           "base_saldo": "saldo basisgeval", "p_bc": "P(B/K > 1)"},
-    "en": {"name": "name", "label": "description", "kind": "kind", "base": "base case", "mean": "mean",
-           "p5": "P5", "p50": "P50", "p95": "P95", "p_pos": "P(net > 0)", "actor": "party", "measure": "measure", "group": "group",
+           "prob": "kans", "scenario": "scenario", "draws": "trekkingen", "key": "kenmerk", "value": "waarde",
+           "spec": "verdeling (machineleesbaar)", "yes": "ja", "no": "nee", "base_scenario": "basis (deze run)",
+           "base_saldo": "saldo basisgeval", "saldo_p5": "saldo P5", "saldo_p50": "saldo P50", "saldo_p95": "saldo P95",
+           "bc_base": "B/K maatsch. basisgeval", "bc_p5": "B/K maatsch. P5", "bc_p50": "B/K maatsch. P50",
+           "bc_p95": "B/K maatsch. P95", "p_bc": "kans B/K maatsch. > 1", "d_base": "Δ saldo basisgeval",
+           "d_p5": "Δ saldo P5", "d_p50": "Δ saldo P50", "d_p95": "Δ saldo P95",
+           "i_study": "studie", "i_scenario": "scenario", "i_file": "studiebestand", "i_hash": "kenmerk studiebestand",
+           "i_in_book": "trekkingen in deze werkmap", "i_seed": "startgetal", "i_sampler": "steekproefmethode",
+           "i_rate": "disconteringsvoet", "i_version": "mkba-versie", "i_created": "gemaakt op"},
+    "en": {"name": "key", "label": "description", "kind": "kind", "base": "base case", "mean": "mean",
+           "p5": "P5", "p50": "P50", "p95": "P95", "actor": "party", "measure": "measure", "group": "group",
            "unit": "unit", "dist": "distribution", "uncertain": "uncertain", "source": "source", "draw": "draw",
-           "prob": "probability", "scenario": "scenario", "title": "title", "draws": "draws", "key": "key",
-           "value": "value", "d_p5": "Δ saldo P5", "d_p50": "Δ saldo P50", "d_p95": "Δ saldo P95",
-           "base_saldo": "saldo base case", "p_bc": "P(B/C > 1)"},
+           "prob": "probability", "scenario": "scenario", "draws": "draws", "key": "key", "value": "value",
+           "spec": "distribution (machine-readable)", "yes": "yes", "no": "no", "base_scenario": "base (this run)",
+           "base_saldo": "balance, base case", "saldo_p5": "balance P5", "saldo_p50": "balance P50",
+           "saldo_p95": "balance P95", "bc_base": "social B/C, base case", "bc_p5": "social B/C P5",
+           "bc_p50": "social B/C P50", "bc_p95": "social B/C P95", "p_bc": "probability social B/C > 1",
+           "d_base": "Δ balance, base case", "d_p5": "Δ balance P5", "d_p50": "Δ balance P50", "d_p95": "Δ balance P95",
+           "i_study": "study", "i_scenario": "scenario", "i_file": "study file", "i_hash": "study file hash",
+           "i_in_book": "draws in this workbook", "i_seed": "seed", "i_sampler": "sampler",
+           "i_rate": "discount rate", "i_version": "mkba version", "i_created": "created"},
 }
 
 
 _TOTAL_LABELS = {
     "costs": ("Totaal kosten", "Total costs"), "benefits": ("Totaal baten", "Total benefits"),
-    "saldo": ("Saldo", "Saldo (net benefit)"), "bc_social": ("B/K maatschappelijk", "B/C social"),
+    "saldo": ("Saldo", "Balance (saldo)"), "bc_social": ("B/K maatschappelijk", "B/C social"),
     "bc_financial": ("B/K financieel", "B/C financial"), "bc_municipal": ("B/K gemeente", "B/C municipal"),
 }
 
@@ -108,20 +123,26 @@ def _col(j: int) -> str:
     return s
 
 
-def _draw_columns(ds: xr.Dataset, n: int) -> list[tuple[str, np.ndarray, str]]:
-    cols: list[tuple[str, np.ndarray, str]] = [("draw", ds["draw"].values[:n].astype(np.float64), "0")]
+def _draw_columns(ds: xr.Dataset, n: int, lang: Lang = "nl",
+                  inputs: Sequence[Mapping[str, Any]] = ()) -> list[tuple[str, np.ndarray, str]]:
+    """(header, values, number format) of the draws sheet; headers are labels in the report language."""
+    h = _HEAD[lang]
+    cols: list[tuple[str, np.ndarray, str]] = [(h["draw"], np.arange(n, dtype=np.float64), "0")]
     for v in ("costs", "benefits", "saldo"):
-        cols.append((v, ds[v].values[:n], MONEY))
+        cols.append((_label(_TOTAL_LABELS, v, lang), ds[v].values[:n], MONEY))
     for v in RATIOS:
-        cols.append((v, ds[v].values[:n], RATIO))
+        cols.append((_label(_TOTAL_LABELS, v, lang), ds[v].values[:n], RATIO))
     line = ds["line"].values[:n]
+    item_labels = line_labels(ds)
     for i, item in enumerate(ds["item"].values):
-        cols.append((f"line.{item}", line[:, i].astype(np.float64), MONEY))
+        cols.append((_label(item_labels, str(item), lang), line[:, i].astype(np.float64), MONEY))
     if "inputs" in ds:
-        inputs = ds["inputs"].values[:n]
+        labels = {r["name"]: r["label"] for r in inputs}
+        values = ds["inputs"].values[:n]
         for j, name in enumerate(ds["input"].values):
-            cols.append((f"input.{name}", inputs[:, j], VALUE))
-    return cols
+            cols.append((labels.get(str(name), str(name)), values[:, j], VALUE))
+    headers = _unique([c[0] for c in cols])
+    return [(hd, v, f) for hd, (_, v, f) in zip(headers, cols)]
 
 
 def _fill_rows_xml(xml: str, cols: Sequence[tuple[str, np.ndarray, str]], style_ids: Sequence[str]) -> str:
@@ -154,8 +175,8 @@ def _fill_rows_xml(xml: str, cols: Sequence[tuple[str, np.ndarray, str]], style_
 
 
 _MEASURES = {"costs": ("kosten", "costs"), "benefits": ("baten", "benefits"), "balance": ("saldo", "balance"),
-             "bc": ("B/K-verhouding", "B/C ratio"), "p_balance_gt_0": ("P(saldo > 0)", "P(balance > 0)"),
-             "p_bc_gt_1": ("P(B/K > 1)", "P(B/C > 1)")}
+             "bc": ("B/K-verhouding", "B/C ratio"), "p_balance_gt_0": ("kans saldo > 0", "probability balance > 0"),
+             "p_bc_gt_1": ("kans B/K > 1", "probability B/C > 1")}
 
 
 def _budget_sheet(wb: Any, title: str, res: Mapping[str, Any], lang: Lang) -> None:
@@ -169,17 +190,36 @@ def _budget_sheet(wb: Any, title: str, res: Mapping[str, Any], lang: Lang) -> No
         label = labels[0] if lang == "nl" else labels[1]
         for m in ("costs", "benefits", "balance", *(("bc",) if "bc" in e else ())):
             st = e[m]
-            rows.append([key, label, _label(_MEASURES, m, lang), st["base"], st["mean"], st["p5"], st["p50"], st["p95"]])
+            rows.append([label, _label(_MEASURES, m, lang), st["base"], st["mean"], st["p5"], st["p50"], st["p95"], key])
             fmts.append(RATIO if m == "bc" else MONEY)
         for m in ("p_balance_gt_0", *(("p_bc_gt_1",) if "p_bc_gt_1" in e else ())):
-            rows.append([key, label, _label(_MEASURES, m, lang), e[m], None, None, None, None])
+            rows.append([label, _label(_MEASURES, m, lang), e[m], None, None, None, None, key])
             fmts.append(PROB)
-    ws = _sheet(wb, title, [h["actor"], h["label"], h["measure"], h["base"], h["mean"], h["p5"], h["p50"], h["p95"]],
-                rows, [None] * 8, [20, 26, 16, 14, 14, 14, 14, 14])
-    for r, fmt in zip(ws.iter_rows(min_row=2, min_col=4, max_col=8), fmts):
+    ws = _sheet(wb, title, [h["actor"], h["measure"], h["base"], h["mean"], h["p5"], h["p50"], h["p95"], h["name"]],
+                rows, [None] * 8, [26, 22, 14, 14, 14, 14, 14, 20])
+    for r, fmt in zip(ws.iter_rows(min_row=2, min_col=3, max_col=7), fmts):
         for c in r:
             c.number_format = fmt
     ws.auto_filter.ref = ws.dimensions
+
+
+_KIND = {"cost": ("kosten", "cost"), "financial": ("financiële baten", "financial benefit"),
+         "immaterial": ("immateriële baten", "immaterial benefit"), "total": ("totaal", "total"),
+         "ratio": ("verhouding", "ratio")}
+_PROB_LABELS = {"bc_social_gt_1": ("Kans B/K maatschappelijk > 1", "Probability social B/C > 1"),
+                "bc_financial_gt_1": ("Kans B/K financieel > 1", "Probability financial B/C > 1"),
+                "bc_municipal_gt_1": ("Kans B/K gemeente > 1", "Probability municipal B/C > 1"),
+                "saldo_gt_0": ("Kans saldo > 0", "Probability balance > 0")}
+
+
+def _unique(labels: Sequence[str]) -> list[str]:
+    """Column headers that stay unique (a label that repeats gets a number)."""
+    seen: dict[str, int] = {}
+    out = []
+    for lab in labels:
+        seen[lab] = seen.get(lab, 0) + 1
+        out.append(lab if seen[lab] == 1 else f"{lab} ({seen[lab]})")
+    return out
 
 
 def write_excel(
@@ -189,16 +229,21 @@ def write_excel(
     lang: Lang = "nl",
     inputs: Sequence[Mapping[str, Any]] | None = None,
     scenarios: Sequence[Mapping[str, Any]] | None = None,
+    summary: Mapping[str, Any] | None = None,
+    draws: int | None = None,
 ) -> Path:
     """Write ``summary.xlsx`` (see the module docstring); ``inputs`` and ``scenarios`` are the rows of
-    :func:`mkba.outputs.report.input_table` and :func:`~mkba.outputs.report.scenario_comparison`."""
+    :func:`mkba.outputs.inputs.input_table` and :func:`mkba.outputs.scenarios.scenario_comparison`,
+    ``summary`` that of :func:`mkba.outputs.summary.summarise` (computed when not given). ``draws``: draws
+    in the draws sheet (default ``DRAWS_DEFAULT``; 0 leaves the sheet out)."""
     from openpyxl import Workbook
 
     from .charts import actor_net
-    from .report import input_table
+    from .inputs import input_table
 
+    i = 0 if lang == "nl" else 1
     h, names = _HEAD[lang], SHEETS[lang]
-    res = summarise(ds)
+    res = summarise(ds) if summary is None else summary
     wb = Workbook()
     wb.remove(wb.active)
 
@@ -206,65 +251,76 @@ def write_excel(
     labels = line_labels(ds)
     for r in summary_rows(res):
         label = _label(_TOTAL_LABELS if r["kind"] in ("total", "ratio") else labels, r["name"], lang)
-        rows.append([r["name"], label, r["kind"], r["base"], r["mean"], r["p5"], r["p50"], r["p95"]])
-    ws = _sheet(wb, names["summary"], [h["name"], h["label"], h["kind"], h["base"], h["mean"], h["p5"], h["p50"],
-                                       h["p95"]], rows, [None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY],
-                [20, 36, 11, 14, 14, 14, 14, 14])
-    for row in ws.iter_rows(min_row=2):
-        if row[2].value == "ratio":
-            for c in row[3:]:
-                c.number_format = RATIO
-    ws.append([])
+        rows.append([label, _KIND[r["kind"]][i], r["base"], r["mean"], r["p5"], r["p50"], r["p95"], r["name"]])
+    n_values = len(rows)
+    # each probability in a row of its own, its value in the "base case" column
     for k, p in res["probabilities"].items():
-        ws.append([k, h["prob"], None, p])
-        ws.cell(ws.max_row, 4).number_format = PROB
+        rows.append([_PROB_LABELS[k][i], h["prob"], p, None, None, None, None, k])
+    ws = _sheet(wb, names["summary"], [h["label"], h["kind"], h["base"], h["mean"], h["p5"], h["p50"], h["p95"],
+                                       h["name"]], rows, [None] * 8, [40, 18, 14, 14, 14, 14, 14, 20])
+    for r_i, row in enumerate(ws.iter_rows(min_row=2, min_col=3, max_col=7)):
+        kind = rows[r_i][1]
+        fmt = PROB if r_i >= n_values else RATIO if kind == _KIND["ratio"][i] else MONEY
+        for c in row:
+            c.number_format = fmt
+    ws.auto_filter.ref = ws.dimensions
 
     if "actors" in res:
         _budget_sheet(wb, names["actors"], res, lang)
     else:  # results written before the per-actor totals were kept
         base = actor_net(ds, base=True)
-        rows = [[str(a), _label(ACTOR_LABELS, str(a), lang), float(base.sel(actor=a))] for a in ds["actor"].values]
-        _sheet(wb, names["actors"], [h["actor"], h["label"], h["base"]], rows, [None, None, MONEY], [20, 26, 14])
+        rows = [[_label(ACTOR_LABELS, str(a), lang), float(base.sel(actor=a)), str(a)] for a in ds["actor"].values]
+        _sheet(wb, names["actors"], [h["label"], h["base"], h["actor"]], rows, [None, MONEY, None], [26, 14, 20])
 
-    inputs = input_table(ds) if inputs is None else inputs
-    rows = [[r["name"], r["group"], r["unit"], json.dumps(r["spec"]) if r["uncertain"] else "fixed",
-             r["uncertain"], r["base"], r["p5"], r["p95"], format_source(r["source"], r.get("note", ""), lang)]
-            for r in inputs]
-    _sheet(wb, names["inputs"], [h["name"], h["group"], h["unit"], h["dist"], h["uncertain"], h["base"], h["p5"],
-                                 h["p95"], h["source"]], rows, [None] * 5 + [VALUE] * 3 + [None],
-           [38, 12, 16, 40, 9, 12, 12, 12, 50])
+    inputs = input_table(ds, lang=lang) if inputs is None else inputs
+    rows = [[r["label"], r["group_label"], r["unit_label"], r["dist_text"],
+             h["yes"] if r["uncertain"] else h["no"], r["base"], r["p5"], r["p95"], r["source_text"], r["name"],
+             json.dumps(r["spec"]) if r["uncertain"] else ""] for r in inputs]
+    ws = _sheet(wb, names["inputs"], [h["label"], h["group"], h["unit"], h["dist"], h["uncertain"], h["base"], h["p5"],
+                                      h["p95"], h["source"], h["name"], h["spec"]], rows,
+                [None] * 5 + [VALUE] * 3 + [None] * 3, [44, 18, 24, 44, 9, 12, 12, 12, 50, 34, 30])
+    ws.column_dimensions["K"].hidden = True  # the machine-readable distribution, for scripts
+    ws.auto_filter.ref = ws.dimensions
 
     if scenarios:
-        rows = [[s["name"], s["title"], s["draws"], s["base_saldo"], s["saldo_p5"], s["saldo_p50"], s["saldo_p95"],
-                 s["base_bc_social"], s["bc_p5"], s["bc_p50"], s["bc_p95"], s["p_bc_gt_1"], s["delta_p5"],
-                 s["delta_p50"], s["delta_p95"]] for s in scenarios]
-        _sheet(wb, names["scenarios"],
-               [h["scenario"], h["title"], h["draws"], h["base_saldo"], "saldo P5", "saldo P50", "saldo P95",
-                "bc_social base", "bc_social P5", "bc_social P50", "bc_social P95", h["p_bc"], h["d_p5"],
-                h["d_p50"], h["d_p95"]], rows,
-               [None, None, "#,##0", MONEY, MONEY, MONEY, MONEY, RATIO, RATIO, RATIO, RATIO, PROB, MONEY, MONEY,
-                MONEY], [22, 40] + [13] * 13)
+        rows = [[s["title"] or s["name"] if s["name"] != "base" else h["base_scenario"], s["draws"], s["base_saldo"],
+                 s["saldo_p5"], s["saldo_p50"], s["saldo_p95"], s["base_bc_social"], s["bc_p5"], s["bc_p50"],
+                 s["bc_p95"], s["p_bc_gt_1"], s.get("delta_base", float("nan")), s["delta_p5"], s["delta_p50"],
+                 s["delta_p95"], s["name"]] for s in scenarios]
+        ws = _sheet(wb, names["scenarios"], [h[k] for k in ("scenario", "draws", "base_saldo", "saldo_p5", "saldo_p50",
+                                                            "saldo_p95", "bc_base", "bc_p5", "bc_p50", "bc_p95", "p_bc",
+                                                            "d_base", "d_p5", "d_p50", "d_p95", "name")], rows,
+                    [None, "#,##0", MONEY, MONEY, MONEY, MONEY, RATIO, RATIO, RATIO, RATIO, PROB, MONEY, MONEY, MONEY,
+                     MONEY, None], [40] + [13] * 14 + [20])
+        ws.auto_filter.ref = ws.dimensions
 
-    n = min(DRAWS_LIMIT, ds.sizes["draw"])
-    cols = _draw_columns(ds, n)
-    draws_ws = _sheet(wb, names["draws"], [c[0] for c in cols], [[float(c[1][0]) for c in cols]],
-                      [c[2] for c in cols], [10] + [14] * (len(cols) - 1))
+    n = min(DRAWS_DEFAULT if draws is None else int(draws), ds.sizes["draw"])
+    draws_ws = None
+    if n > 0:
+        cols = _draw_columns(ds, n, lang, inputs)
+        draws_ws = _sheet(wb, names["draws"], [c[0] for c in cols], [[float(c[1][0]) for c in cols]],
+                          [c[2] for c in cols], [10] + [14] * (len(cols) - 1))
+        draws_ws.auto_filter.ref = f"A1:{_col(len(cols))}{n + 1}"
 
-    info = [("study", ds.attrs.get("study", "")), ("scenario", ds.attrs.get("scenario", "")),
-            ("study_file", Path(str(ds.attrs.get("study_file", ""))).name), ("study_hash", ds.attrs.get("study_hash", "")),
-            ("draws", int(ds.attrs.get("draws", ds.sizes["draw"]))), ("draws in this workbook", n),
-            ("seed", int(ds.attrs.get("seed", 0))), ("sampler", ds.attrs.get("sampler", "")),
-            ("store", ds.attrs.get("store", "")), ("discount_rate", float(ds.attrs.get("discount_rate", math.nan))),
-            ("mkba_version", ds.attrs.get("mkba_version", "")), ("created", ds.attrs.get("created", ""))]
-    _sheet(wb, names["info"], [h["key"], h["value"]], info, [None, None], [24, 60])
+    info = [(h["i_study"], ds.attrs.get("title") or ds.attrs.get("study", "")),
+            (h["i_scenario"], ds.attrs.get("scenario", "")),
+            (h["i_file"], Path(str(ds.attrs.get("study_file", ""))).name),
+            (h["i_hash"], ds.attrs.get("study_hash", "")),
+            (h["draws"], int(ds.attrs.get("draws", ds.sizes["draw"]))), (h["i_in_book"], n),
+            (h["i_seed"], int(ds.attrs.get("seed", 0))), (h["i_sampler"], ds.attrs.get("sampler", "")),
+            (h["i_rate"], float(ds.attrs.get("discount_rate", math.nan))),
+            (h["i_version"], ds.attrs.get("mkba_version", "")), (h["i_created"], ds.attrs.get("created", ""))]
+    _sheet(wb, names["info"], [h["key"], h["value"]], info, [None, None], [30, 60])
 
     from .escape import neutralise_formulas
 
     neutralise_formulas(wb)  # study text such as a scenario title "=HYPERLINK(…)" stays text
     buf = io.BytesIO()
     wb.save(buf)
-    sheet_no = wb.sheetnames.index(draws_ws.title) + 1
-    data = _patch_draws(buf.getvalue(), f"xl/worksheets/sheet{sheet_no}.xml", cols)
+    data = buf.getvalue()
+    if draws_ws is not None:
+        sheet_no = wb.sheetnames.index(draws_ws.title) + 1
+        data = _patch_draws(data, f"xl/worksheets/sheet{sheet_no}.xml", cols)
     out = Path(path)
     atomic_write(out, lambda p: p.write_bytes(data))
     return out

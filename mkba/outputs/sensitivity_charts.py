@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from ..simulator.domain import ACTOR_LABELS, ITEM_LABELS
+from ..simulator.labels import input_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,7 +26,7 @@ __all__ = ["plot_indices", "plot_spider", "plot_tornado", "target_label"]
 Lang = Literal["nl", "en"]
 
 _TARGETS = {
-    "saldo": ("Saldo (€)", "Net benefit (€)"),
+    "saldo": ("Saldo (€)", "Balance (€)"),
     "costs": ("Kosten (€)", "Costs (€)"),
     "benefits": ("Baten (€)", "Benefits (€)"),
     "bc_social": ("Maatschappelijke baten/kosten", "Social benefit/cost ratio"),
@@ -66,7 +67,7 @@ def target_label(target: str, lang: Lang = "nl", title: Sequence[str] | None = N
     if target in ITEM_LABELS:
         return f"{ITEM_LABELS[target][i]} (€)"
     if target.startswith("actor:") and target[6:] in ACTOR_LABELS:
-        return ("Netto resultaat " if i == 0 else "Net result, ") + ACTOR_LABELS[target[6:]][i] + " (€)"
+        return ("Saldo " if i == 0 else "Balance, ") + ACTOR_LABELS[target[6:]][i] + " (€)"
     return target
 
 
@@ -113,12 +114,13 @@ def plot_tornado(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", t
     ax.barh(y, hi - base, left=base, height=0.7, color="0.85", edgecolor="black", linewidth=0.6, hatch="///",
             label=_TEXT["high"][i].format(q=q_hi))
     ax.axvline(base, color="black", linewidth=1.0, linestyle="--", label=_TEXT["base"][i])
-    ax.set_yticks(y, [str(p) for p in sub["parameter"].values], fontsize=8)
+    ax.set_yticks(y, [input_label(str(p), lang) for p in sub["parameter"].values], fontsize=8)
     target, title = str(ds.attrs.get("target", "")), _own_title(ds)
     ax.set_xlabel(target_label(target, lang, title))
     ax.set_title(_TEXT["tornado"][i].format(t=target_label(target, lang, title)), fontsize=10)
     _money_axis(ax, target, lang=lang)
-    ax.legend(fontsize=8, loc="lower right")
+    # the legend above the bars, never on them
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0 + 0.6 / max(n, 3)), ncol=3, frameon=False)
     ax.grid(axis="x", color="0.9", linewidth=0.5)
     ax.set_axisbelow(True)
     return ax
@@ -141,14 +143,15 @@ def plot_spider(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", to
     q = ds["quantile"].values
     for j, p in enumerate(sub["parameter"].values):
         ax.plot(q, sub["target"].sel(parameter=p).values, marker=markers[j % len(markers)], markersize=4,
-                linestyle=dashes[j % len(dashes)], color=greys[j % len(greys)], linewidth=1.0, label=str(p))
+                linestyle=dashes[j % len(dashes)], color=greys[j % len(greys)], linewidth=1.0,
+                label=input_label(str(p), lang))
     ax.axhline(float(ds.attrs.get("base_target", np.nan)), color="black", linewidth=0.8, linestyle=":")
     target, title = str(ds.attrs.get("target", "")), _own_title(ds)
     ax.set_xlabel(_TEXT["quantile"][i])
     ax.set_ylabel(target_label(target, lang, title))
     ax.set_title(_TEXT["spider"][i].format(t=target_label(target, lang, title)), fontsize=10)
     _money_axis(ax, target, axis="y", lang=lang)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the lines
     ax.grid(color="0.9", linewidth=0.5)
     return ax
 
@@ -179,7 +182,7 @@ def plot_indices(
         ax.barh(y + (len(names) - 1 - 2 * j) * width / 2, v, height=width, xerr=err, color=fills[j % 3],
                 hatch=hatches[j % 3], edgecolor="black", linewidth=0.5, capsize=2, label=name,
                 error_kw={"elinewidth": 0.8})
-    ax.set_yticks(y, [str(p) for p in sub["parameter"].values], fontsize=8)
+    ax.set_yticks(y, [input_label(str(p), lang) for p in sub["parameter"].values], fontsize=8)
     ax.set_xlabel(_TEXT["index"][i])
     target, title = str(ds.attrs.get("target", "")), _own_title(ds)
     ax.set_title(_TEXT["indices"][i].format(m=ds.attrs.get("method", ""), t=target_label(target, lang, title)), fontsize=10)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .labels import ACTOR_LABELS, ITEM_LABELS  # noqa: F401 - re-exported: the words live in labels.py
+
 HOUSEHOLD_TYPES = ("families", "elderly", "other")
 SEVERITIES = ("ev", "mv_zr", "mv_nzr", "top")
 DOMAINS = ("wi", "wmo", "welzijn", "jeugd", "zvw", "rijk")  # columns of the care-consumption profile
@@ -21,17 +23,6 @@ ACTORS = (
     "households",
 )
 MUNICIPAL_ACTORS = ("wi", "wmo", "welzijn", "jeugd", "municipality_other")
-ACTOR_LABELS = {
-    "wi": ("Werk en Inkomen", "Work & Income"),
-    "wmo": ("Wmo", "Social support (Wmo)"),
-    "welzijn": ("Welzijn", "Welfare"),
-    "jeugd": ("Jeugd", "Youth"),
-    "municipality_other": ("Gemeente overig", "Municipality, other"),
-    "zvw": ("Zorgverzekeraar", "Health insurer"),
-    "rijk": ("Rijk", "National government"),
-    "corporations": ("Woningcorporaties", "Housing corporations"),
-    "households": ("Huishoudens", "Households"),
-}
 
 # Output lines of the tool's part A (model-spec §3.1), with their kind.
 ITEMS = (
@@ -61,20 +52,6 @@ ITEM_KIND = {
     "children": "immaterial",
     "quality_of_life": "immaterial",
     "nuisance": "immaterial",
-}
-ITEM_LABELS = {
-    "null_situation": ("Kosten in 0-situatie", "Costs in null situation"),
-    "additional": ("Additionele teamkosten", "Additional team costs"),
-    "friction": ("Frictiekosten (inwerktijd)", "Friction costs (induction time)"),
-    "extra_care": ("Kosten a.g.v. extra inzetten zorg", "Costs of extra care"),
-    "new_for_old": ("Nieuw voor oud", "New-for-old"),
-    "tailored": ("Meer op maat", "More tailored"),
-    "substitution": ("Minder trajecten a.g.v. substitutie", "Fewer trajectories (substitution)"),
-    "effectiveness": ("Toename effectiviteit trajecten", "More effective trajectories"),
-    "escalation": ("Voorkomen escalatiekosten", "Prevented escalation"),
-    "children": ("Ontwikkelingskansen kinderen", "Children's development chances"),
-    "quality_of_life": ("Toename kwaliteit van leven", "Quality of life"),
-    "nuisance": ("Reductie overlast en onveiligheid", "Less nuisance and insecurity"),
 }
 # Monetary values that multiply exactly one line, so the line is proportional to the value in every draw
 # (model-spec §7.3.6): decision analysis re-weights that line to any other value without a re-run.

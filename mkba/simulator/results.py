@@ -163,6 +163,8 @@ def _dataset(study: Study, model: MkbaModel, out: Mapping[str, NDArray], input_n
         title=study.spec.study.title,
         municipality=study.spec.study.municipality,
         language=study.spec.study.language,
+        published=int(study.spec.study.published),  # NetCDF attributes have no booleans
+        reference=study.spec.study.reference,
         study_file=study.file,  # absolute: `mkba report` works from any folder
         study_hash=study.content_hash,
         seed=int(seed),

@@ -202,6 +202,9 @@ class StudyInfo(Block):
     year: int | None = None
     language: Literal["nl", "en"] = "nl"
     description: str = ""
+    # the base case is a published point estimate (the report then calls it so and cites `reference`)
+    published: bool = False
+    reference: str = ""
 
 
 class Simulation(Block):

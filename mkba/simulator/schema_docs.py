@@ -48,6 +48,11 @@ KEY_DOCS: dict[str, str] = {
     "StudyInfo.year": "The year the study describes.",
     "StudyInfo.language": "Language of the report and workbook.",
     "StudyInfo.description": "Free text shown in the report.",
+    "StudyInfo.published": "true when the base case is a published point estimate: the report then calls it "
+                           "\"de gepubliceerde puntschatting\" and cites reference; else \"de waarden zonder "
+                           "onzekerheid\".",
+    "StudyInfo.reference": "The publication of the base case (e.g. \"LPBL, MKBA De Kop (2019), fig. 4.6\"), "
+                           "cited in the report when published = true.",
     # [simulation]
     "Simulation.draws": "Number of Monte Carlo draws of a run (`mkba run --draws` overrides it).",
     "Simulation.seed": "Random seed: the same seed gives bit-identical results.",

@@ -1,0 +1,115 @@
+"""The report speaks the reader's language (issue 13 item 2): the Dutch and the English report of every
+bundled study show no input path, no internal file name, no developer reference and no word of the other
+language; distributions are written out in words."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from mkba import Study, simulate
+from mkba.outputs.report import build_document, render_html, render_markdown, report_context, scenario_comparison
+from mkba.sensitivity.oneway import oneway
+from mkba.simulator.domain import ACTORS, ITEMS
+from mkba.simulator.labels import has_input_label
+from mkba.simulator.study import bundled_studies
+
+STUDIES = [p for p in bundled_studies() if "batch" not in p.name]
+
+# English words a Dutch report must not contain ("saldo" is Dutch, and the name of the MKBA balance)
+ENGLISH = ("the", "and", "with", "for", "from", "draws", "draw", "fraction", "share", "household", "households",
+           "trajectory", "trajectories", "per year", "base case", "drivers", "driver", "lean", "full", "mean",
+           "median", "net benefit", "net result", "break-even", "seed", "storage", "study", "input", "inputs",
+           "default", "calibrate", "calibrated", "published", "not", "only", "costs", "benefits", "balance",
+           "probability", "welfare", "youth", "insurer", "government", "scenario comparison", "yr",
+           "common random numbers", "inference", "fixed", "uncertain", "source", "value")
+# Dutch words an English report must not contain (case-sensitive: "De Kop" is a name)
+DUTCH = ("het", "de", "een", "van", "en", "trekkingen", "basisgeval", "huishoudens", "aandeel", "kans", "meest",
+         "waarschijnlijk", "kosten", "baten", "invoer", "jaar", "gemeente", "Gemeente", "Kosten", "Baten",
+         "Huishoudens", "Zorgverzekeraar", "Woningcorporaties", "vast", "onzeker", "bron", "mediaan")
+INTERNAL = (re.compile(r"\b\d{3}_[0-9a-f]{16}\b"), re.compile(r"site-packages"), re.compile(r"\.py\b"),
+            re.compile(r"model-spec", re.I), re.compile(r"\bresults\.nc\b"), re.compile(r"sensitivity-\w+\.nc"),
+            re.compile(r"\[(INFERENCE|FACT|DERIVED)"), re.compile(r"\bpert\(|lam="))
+
+
+def _plain(page: str) -> str:
+    body = page[page.index("<body>"):]
+    body = re.sub(r'<img[^>]*>', " ", body)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.fixture(scope="module", params=[p.stem for p in STUDIES])
+def study(request) -> Study:
+    return Study.from_toml(next(p for p in STUDIES if p.stem == request.param))
+
+
+@pytest.fixture(scope="module")
+def run(study):
+    ds = simulate(study, draws=400, seed=3)
+    tornado = oneway(study.model, study.parameters, target="saldo", low=0.05, high=0.95)
+    scen = scenario_comparison(study, ds, 400) if study.scenarios else None
+    return ds, tornado, scen
+
+
+def _texts(study, run, lang: str) -> tuple[str, str]:
+    ds, tornado, scen = run
+    ctx = report_context(ds, lang=lang, study=study, tornado=tornado, scenarios=scen, with_decision=True)
+    doc = build_document(ctx)
+    md = render_markdown(doc)
+    text = _plain(render_html(doc, {}))
+    return md, text
+
+
+def _study_words(study: Study, ds, lang: str) -> list[str]:
+    """Text the study file itself brings (titles, references, the citations of its sources): the study's
+    own language, which an English report quotes as it is."""
+    from mkba.outputs.inputs import input_table
+
+    s = study.spec
+    out = [s.study.title, s.study.reference, s.study.municipality, *(sc.title for sc in s.scenarios)]
+    if lang == "en":  # a Dutch study cites Dutch documents; the Dutch report must be Dutch throughout
+        out += [r["source_text"] for r in input_table(ds, study, lang=lang)]
+    return [w for w in out if w]
+
+
+def _strip(text: str, study: Study, ds, lang: str) -> str:
+    for w in sorted(_study_words(study, ds, lang), key=len, reverse=True):
+        text = text.replace(w, " ")
+    return text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_no_internals(study, run, lang):
+    md, text = _texts(study, run, lang)
+    for body in (md, text):
+        for name in study.parameters:
+            assert name not in body, f"input path {name!r} in the {lang} report"
+        for key in (*ITEMS, *ACTORS):
+            if "_" in key:
+                assert key not in body, f"internal key {key!r} in the {lang} report"
+        assert not re.search(r"\b(reach|costs|effects|prices|finance|timing)\.[a-z_]+", body)
+        for pattern in INTERNAL:
+            assert not pattern.search(body), f"{pattern.pattern!r} in the {lang} report"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_one_language(study, run, lang):
+    _, text = _texts(study, run, lang)
+    text = _strip(text, study, run[0], lang)
+    words, flags = (ENGLISH, re.I) if lang == "nl" else (DUTCH, 0)
+    found = sorted({w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, flags)})
+    assert not found, f"{'English' if lang == 'nl' else 'Dutch'} words in the {lang} report: {found}"
+
+
+def test_every_input_has_a_label(study):
+    missing = [n for n in study.parameters if not has_input_label(n)]
+    assert not missing
+
+
+def test_distributions_in_words(study, run):
+    md, _ = _texts(study, run, "nl")
+    assert "PERT: min " in md and "meest waarschijnlijk" in md
+    md_en, _ = _texts(study, run, "en")
+    assert "PERT: min " in md_en and "most likely" in md_en
