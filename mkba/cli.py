@@ -427,8 +427,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch_report(args: argparse.Namespace) -> int:
+    from .outputs.folder import FolderBusy, staged_files
+    from .outputs.report import ReportInputError
+    from .outputs.report.batch import open_batch_results, write_batch_report
+
+    if args.study:
+        raise UsageError("--study: a batch result names its studies itself; --study is for one run's results.nc")
+    try:
+        ds = open_batch_results(args.results)
+    except ReportInputError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out) if args.out else Path(args.results).parent
+    try:
+        with staged_files(out, "report") as tmp:
+            written = write_batch_report(ds, tmp, lang=args.lang)
+    except FolderBusy as exc:
+        raise UsageError(f"{out}: {exc} is writing a report into this folder; wait for it to finish") from None
+    written = {k: v.replace(str(tmp), str(out)) for k, v in written.items()}
+    print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "report_docx", "charts")
+                                  if k in written))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .outputs.report import ReportInputError, locate_study, open_results, write_report
+    from .outputs.report.batch import is_batch_path
+
+    if is_batch_path(args.results):  # a batch's results.zarr (or results.nc): one report of every case
+        return _batch_report(args)
 
     try:
         ds = open_results(args.results)
@@ -800,7 +827,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="(re)write the report of saved results (report.md/.html, summary.xlsx, charts)")
-    p.add_argument("results", help="results.nc written by mkba run")
+    p.add_argument("results", help="results.nc written by mkba run, or a batch result (results.zarr or results.nc of mkba batch)")
     p.add_argument("--lang", choices=("nl", "en"), help="report language (default: the study's language)")
     p.add_argument("--svg", action="store_true", help="also write the charts as SVG (default: PNG only)")
     p.add_argument("--excel-draws", type=_whole(0, " (0 = no draws sheet)"), default=1_000, metavar="N",
