@@ -371,13 +371,13 @@ class TestCli:
 class TestReportSection:
     def test_headline_and_section_in_the_report(self, near_ds):
         from mkba.decision.section import input_label, report_section
-        from mkba.outputs.formatting import format_money, format_percent
+        from mkba.outputs.formatting import format_money, format_probability_percent
         from mkba.outputs.report import build_report, render_markdown
 
         blocks, a = report_section(near_ds, "nl")
         assert a is not None
         head = blocks[1][1]
-        assert head == (f"Kans dat doorgaan de verkeerde keuze is: {format_percent(a.decision.p_wrong, lang='nl')}; "
+        assert head == (f"Kans dat doorgaan de verkeerde keuze is: {format_probability_percent(a.decision.p_wrong, lang='nl')}; "
                         f"meer zekerheid is hooguit {format_money(a.decision.evpi, lang='nl')} waard; meet eerst "
                         f"{input_label(a.ranking()[0], 'nl')}.")
         md = render_markdown(build_report(near_ds, lang="nl", study=None, charts=["acceptability"], decision=blocks))

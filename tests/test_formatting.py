@@ -142,3 +142,12 @@ def test_probability_claim_in_running_text():
     assert format_probability_claim(0.957) == "= 0,96" and format_probability_claim(0.957, lang="en") == "= 0.96"
     assert format_probability_claim(1.0) == "> 0,99" and format_probability_claim(0.0, lang="en") == "< 0.01"
     assert format_probability_claim(0.9996, decimals=3) == "> 0,999"
+
+
+def test_probability_percent_never_a_certainty():
+    from mkba.outputs.formatting import format_probability_percent as pp
+
+    assert pp(0.04) == "4 %" and pp(0.04, lang="en") == "4%"
+    assert pp(1.0) == "> 99 %" and pp(0.996) == "> 99 %" and pp(0.994) == "99 %"
+    assert pp(0.0, lang="en") == "< 1%" and pp(0.004) == "< 1 %" and pp(0.006) == "1 %"
+    assert pp(0.9996, 1) == "> 99,9 %" and pp(float("nan")) == "n.v.t."

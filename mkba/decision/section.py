@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from ..outputs.formatting import format_money, format_number, format_percent, format_probability
+from ..outputs.formatting import (format_money, format_number, format_percent, format_probability,
+                                  format_probability_percent)
 from ..simulator.domain import ACTOR_LABELS
 from .analysis import DecisionAnalysis
 from .targets import ACTOR_PREFIX, MUNICIPALITY
@@ -158,7 +159,7 @@ def _clear(a: DecisionAnalysis) -> bool:
 def headline(a: DecisionAnalysis, lang: Lang) -> str:
     t = TEXT[lang]
     choice = t["go"] if a.decision.best == GO else t["stop"]
-    p = format_percent(a.decision.p_wrong, 0, lang=lang)
+    p = format_probability_percent(a.decision.p_wrong, 0, lang=lang)
     if a.decision.p_wrong > 0 and p in ("0 %", "0%"):
         p = "< 1 %" if lang == "nl" else "< 1%"
     evpi = format_money(a.decision.evpi, lang=lang)
@@ -202,7 +203,7 @@ def section_blocks(a: DecisionAnalysis, lang: Lang) -> list[Block]:
     choice = t["go"] if d.best == GO else t["stop"]
     out.append(("p", t["decision" if d.p_wrong > 0 else "decision_sure"].format(
         target=target_label(a.target, lang), choice=choice, mean=format_money(a.expected[0], lang=lang),
-        p=format_percent(d.p_wrong, 1, lang=lang), loss=_money(d.loss_if_wrong, lang),
+        p=format_probability_percent(d.p_wrong, 1, lang=lang), loss=_money(d.loss_if_wrong, lang),
         evpi=format_money(d.evpi, lang=lang))))
 
     out.append(("h3", t["measure"]))
@@ -264,7 +265,7 @@ def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
         if not math.isfinite(acc.break_even):  # no QALY benefits in any draw
             out.append(("p", t["accept_none"]))
         else:
-            (p20, v20), (p50, v50), (p100, v100) = ((format_percent(p, 0, lang=lang), format_money(v, lang=lang))
+            (p20, v20), (p50, v50), (p100, v100) = ((format_probability_percent(p, 0, lang=lang), format_money(v, lang=lang))
                                                     for v, p in acc.reference)
             out.append(("figure", {"name": "acceptability", "caption": t["accept_caption"]}))
             text = t["accept_note"].format(p20=p20, v20=v20, p50=p50, v50=v50, p100=p100, v100=v100)
@@ -278,7 +279,7 @@ def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
     if a.alternatives is not None:
         alt = a.alternatives
         out.append(("h3", t["alternatives"]))
-        out.append(("p", t["alt_text"].format(best=alt.decision.best, p=format_percent(alt.decision.p_wrong, 0, lang=lang),
+        out.append(("p", t["alt_text"].format(best=alt.decision.best, p=format_probability_percent(alt.decision.p_wrong, 0, lang=lang),
                                               evpi=format_money(alt.decision.evpi, lang=lang))))
         rows = []
         for j, name in enumerate(alt.names):

@@ -71,7 +71,9 @@ _TEXT = {
         "cash": "Netto kasstroom (onverdisconteerd)", "median": "mediaan", "mean": "gemiddelde",
         "interval": "90 %-interval", "iqr": "50 %-interval", "base": "basisgeval",
         "lean": "basisgeval (lean run: geen verdeling per trekking bewaard)",
-        "title_cb": "Kosten en baten per post (gemiddelde; 90 %-interval van het totaal)",
+        "title_cb": "Kosten (links) en baten (rechts) per post, met 90 %-interval",
+        "cb_axis": "Contante waarde",
+        "cb_apart": "Niet getekend, want even groot als het hele team: {lines}.",
         "title_actor": "Netto resultaat per actor", "title_cash": "Kasstroom per jaar",
         "title_conv": "Convergentie", "pos": "P(netto > 0)", "million": "€ mln", "thousand": "× € 1.000",
         "euro": "€", "pv": "Contante waarde",
@@ -84,7 +86,9 @@ _TEXT = {
         "cash": "Net cash flow (undiscounted)", "median": "median", "mean": "mean",
         "interval": "90% interval", "iqr": "50% interval", "base": "base case",
         "lean": "base case (lean run: no per-draw split stored)",
-        "title_cb": "Costs and benefits per line (mean; 90% interval of the total)",
+        "title_cb": "Costs (left) and benefits (right) per line, with 90% interval",
+        "cb_axis": "Present value",
+        "cb_apart": "Not drawn, as large as the whole team: {lines}.",
         "title_actor": "Net result per actor", "title_cash": "Cash flow per year",
         "title_conv": "Convergence", "pos": "P(net > 0)", "million": "€ million", "thousand": "€ thousand",
         "euro": "€", "pv": "Present value",
@@ -230,41 +234,63 @@ def _label(table: dict[str, tuple[str, str]], key: str, lang: Lang) -> str:
     return nl if lang == "nl" else en
 
 
+# Lines that are the team's own cost booked twice (costs in the null situation = new-for-old): they are
+# as large as the whole team and would flatten every other bar, so the chart names them in a note instead.
+SET_APART = ("null_situation", "new_for_old")
+
+
 def plot_costs_benefits(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
-    """Two stacked bars (costs, benefits), one hatched segment per line (its mean over the draws, so
-    segments add up to the mean total), with the P5–P95 interval of each total."""
-    ax = _axes(ax, right=0.97)
+    """One horizontal bar per cost or benefit line (its mean over the draws) with the P5–P95 interval of
+    that line; costs point left, benefits right. New-for-old and the costs in the null situation are
+    equal by definition and dwarf the rest, so they are stated in a note under the chart, not drawn."""
     line = ds["line"]
-    kinds = dict(zip(ds["item"].values.tolist(), ds["kind"].values.tolist()))
-    means = {str(i): float(line.sel(item=i).mean()) for i in ds["item"].values}
+    items = [str(i) for i in ds["item"].values.tolist()]
+    kinds = dict(zip(items, ds["kind"].values.tolist()))
+    labels = line_labels(ds)
+    rows: list[tuple[str, float, float, float]] = []
+    apart: list[tuple[str, float]] = []
+    for item in items:
+        v = _finite(np.asarray(line.sel(item=item).values, dtype=float))
+        if v.size == 0:
+            continue
+        sign = -1.0 if kinds[item] == "cost" else 1.0
+        m = float(v.mean())
+        if abs(m) < 1e-9 and float(np.abs(v).max()) < 1e-9:
+            continue
+        if item in SET_APART:
+            apart.append((_label(labels, item, lang), m))
+            continue
+        q5, q95 = np.quantile(v, (0.05, 0.95))
+        rows.append((_label(labels, item, lang), sign * m, sign * float(q5), sign * float(q95)))
+    n = max(len(rows), 1)
+    ax = _axes(ax, left=0.36, right=0.97, bottom=0.24 if apart else 0.14)
     with _rc():
-        bottoms = [0.0, 0.0]
-        handles = []
-        k = 0
-        labels = line_labels(ds)
-        for item in ds["item"].values.tolist():
-            m = means.get(item, 0.0)
-            if abs(m) < 1e-9:
-                continue
-            x = 0 if kinds[item] == "cost" else 1
-            bar = ax.bar(x, m, bottom=bottoms[x], width=0.55, color=FILLS[k % 4], hatch=HATCHES[k % len(HATCHES)],
-                         edgecolor=INK, linewidth=0.5, label=_label(labels, item, lang))
-            handles.append(bar)
-            bottoms[x] += m
-            k += 1
-        for x, var in ((0, "costs"), (1, "benefits")):
-            v = _finite(ds[var].values)
-            mean, q5, q95 = v.mean(), *np.quantile(v, (0.05, 0.95))
-            # max(…, 0): a total that does not vary has mean and quantiles equal up to rounding
-            ax.errorbar(x, mean, yerr=[[max(mean - q5, 0.0)], [max(q95 - mean, 0.0)]], color=INK, capsize=8,
-                        lw=1.5, capthick=1.5)
-        ax.set_xticks([0, 1], [_t(lang, "costs"), _t(lang, "benefits")])
-        ax.set_xlim(-0.6, 2.9)  # room on the right for the legend
-        unit = _money_axis(ax.yaxis, max(bottoms), lang)
-        ax.set_ylabel(f"{_t(lang, 'pv')} ({unit})")
-        ax.legend(loc="center right", frameon=False, fontsize=7)
-        ax.set_title(_t(lang, "title_cb"))
+        for y, (label, m, a, b) in enumerate(reversed(rows)):
+            lo, hi = min(a, b), max(a, b)
+            ax.barh(y, m, height=0.6, color=FILLS[1] if m < 0 else FILLS[0], hatch="" if m >= 0 else "///",
+                    edgecolor=INK, linewidth=0.5)
+            # max(…, 0): a line that does not vary has mean and quantiles equal up to rounding
+            ax.errorbar(m, y, xerr=[[max(m - lo, 0.0)], [max(hi - m, 0.0)]], color=INK, capsize=3, lw=1.0)
+        ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)], fontsize=7)
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.axvline(0, color=INK, lw=0.8)
+        extent = max([abs(x) for r in rows for x in r[1:]] or [1.0])
+        unit = _money_axis(ax.xaxis, extent, lang)
+        ax.set_xlabel(f"{_t(lang, 'cb_axis')} ({unit})")
+        if apart:
+            money = _money_axis_text(apart, lang)
+            import textwrap
+
+            note = textwrap.fill(_t(lang, "cb_apart").format(lines=money), 115)
+            ax.figure.text(0.02, 0.015, note, fontsize=7, va="bottom", ha="left")
+        ax.set_title(_t(lang, "title_cb"), fontsize=9)
     return ax
+
+
+def _money_axis_text(apart: list[tuple[str, float]], lang: Lang) -> str:
+    from .formatting import format_money
+
+    return "; ".join(f"{label} {format_money(m, lang=lang)}" for label, m in apart)
 
 
 def plot_actors(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:

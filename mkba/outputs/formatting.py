@@ -208,6 +208,20 @@ def format_probability(p: float, *, lang: Lang = "nl", decimals: int = 2) -> str
     return format_number(p, decimals, lang=lang)
 
 
+def format_probability_percent(p: float, decimals: int = 0, *, lang: Lang = "nl") -> str:
+    """A probability as a percentage that never reads as a certainty: "4 %", but "> 99 %" / "< 1 %"
+    where rounding would print 100 % or 0 % (over a finite sample neither is known); NaN is "n.v.t."."""
+    _check_lang(lang)
+    if not math.isfinite(p):
+        return NOT_APPLICABLE[lang]
+    step = 10.0**-decimals / 100
+    if p >= 1 - 0.5 * step:
+        return "> " + format_percent(1 - step, decimals, lang=lang)
+    if p < 0.5 * step:
+        return "< " + format_percent(step, decimals, lang=lang)
+    return format_percent(p, decimals, lang=lang)
+
+
 _DEFAULT = "mkba default"  # as the run records it (simulator.sources.DEFAULT)
 
 

@@ -35,8 +35,9 @@ TEXT: dict[str, dict[str, str]] = {
         "actor_caption": "Saldo per partij (baten − kosten, contante waarde): gemiddelde met 90 %-interval en de "
                          "kans op een positief saldo.",
         "figures": "Verdeling van de uitkomsten",
-        "cb_caption": "Kosten en baten per post (gemiddelde over de trekkingen) met het 90 %-interval van het "
-                      "totaal; nieuw voor oud staat apart, omdat het de andere posten anders onleesbaar maakt.",
+        "cb_caption": "Kosten (links) en baten (rechts) per post: gemiddelde over de trekkingen met het "
+                      "90 %-interval van die post; nieuw voor oud en de kosten in de nulsituatie staan als getal "
+                      "onder de grafiek, omdat ze de andere posten anders onleesbaar maken.",
         "dist_caption": "Verdeling en cumulatieve kans van {what}, met P5, P50, P95 en het omslagpunt.",
         "time": "Tijdprofiel", "year": "Jaar",
         "time_caption": "Netto kasstroom per jaar (niet verdisconteerd): 90 %- en 50 %-interval, mediaan en "
@@ -126,8 +127,9 @@ TEXT: dict[str, dict[str, str]] = {
         "actor_caption": "Balance per party (benefits − costs, present value): mean with 90% interval and the "
                          "probability of a positive balance.",
         "figures": "Distribution of the results",
-        "cb_caption": "Costs and benefits per line (mean over the draws) with the 90% interval of the total; "
-                      "new-for-old is shown apart, as it would otherwise make the other lines unreadable.",
+        "cb_caption": "Costs (left) and benefits (right) per line: mean over the draws with that line's 90% "
+                      "interval; new-for-old and the costs in the null situation are given as figures below the "
+                      "chart, as they would otherwise make the other lines unreadable.",
         "dist_caption": "Distribution and cumulative probability of {what}, with P5, P50, P95 and the break-even "
                         "point.",
         "time": "Time profile", "year": "Year",
