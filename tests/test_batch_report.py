@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from pathlib import Path
 
@@ -12,17 +10,13 @@ import pytest
 import xarray as xr
 
 import mkba
-from mkba.cli import main
 from mkba.outputs.formatting import format_money, format_money_range, format_ratio
+from cli_run import run_cli
 
 DRAWS = 1500
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+_run = run_cli
 
 
 @pytest.fixture(scope="module")

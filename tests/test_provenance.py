@@ -4,9 +4,7 @@ file names an internal file or the developers' spec."""
 
 from __future__ import annotations
 
-import contextlib
 import html
-import io
 import json
 import re
 import tomllib
@@ -17,19 +15,15 @@ import openpyxl
 import pytest
 import xarray as xr
 
-from mkba.cli import main
 from mkba.distributions import from_spec
 from mkba.simulator.sources import DOCUMENTS
 from mkba.simulator.study import Study, StudyError, bundled_studies, set_path
+from cli_run import run_cli
 
 INTERNAL = re.compile(r"[0-9a-f]{16}\.txt|model-spec")
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+_run = run_cli
 
 
 def _toml(value) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
-import io
 import json
 import re
 import shutil
@@ -16,19 +14,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mkba.cli import main
 from mkba.outputs.formatting import format_money_ends, format_probability
 from mkba.outputs.summary import summarise
+from cli_run import run_cli
 
 DRAWS = 3000
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+_run = run_cli
 
 
 @pytest.fixture(scope="module")

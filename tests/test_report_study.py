@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 from pathlib import Path
 
 import pytest
 import xarray as xr
 
-from mkba.cli import main
 from mkba.outputs.report import locate_study
 from mkba.simulator.study import Study
+from cli_run import run_cli
 
 DRAWS = 1000
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+_run = run_cli
 
 
 @pytest.fixture(scope="module")

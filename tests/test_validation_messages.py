@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import re
 import tomllib
 from pathlib import Path
@@ -13,19 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mkba.cli import main
 from mkba.distributions import Beta, LogNormal
 from mkba.simulator.study import Study, StudyError
+from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = ROOT / "studies" / "steenwijkerland-doorkijk-batch.toml"
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+_run = run_cli
 
 
 @pytest.fixture(scope="module")

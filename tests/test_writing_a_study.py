@@ -3,8 +3,6 @@ template and docs/study-format.md, all generated from the one schema."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import tomllib
@@ -13,19 +11,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mkba.cli import main
 from mkba.simulator.study import Study, bundled_studies
 from mkba.simulator.study_format import docs_path, json_schema, markdown, template, template_path
+from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 REGENERATE = "python -m mkba.simulator.study_format"
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+_run = run_cli
 
 
 @pytest.fixture(scope="module")
