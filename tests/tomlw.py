@@ -6,36 +6,10 @@ values. Keys that are not bare words are quoted, so dotted paths stay one key.
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from typing import Any
 
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def key(k: str) -> str:
-    return k if _BARE.match(k) else json.dumps(k)
-
-
-def value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{key(str(k))} = {value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+# one TOML value writer: the package's, which also writes the template
+from mkba.simulator.study_format import toml_key as key, toml_value as value
 
 
 def dumps(doc: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ import argparse
 import copy
 import json
 import math
+import re
 import sys
 import typing
 from collections.abc import Iterator, Mapping
@@ -277,20 +278,33 @@ def json_schema() -> dict[str, Any]:
 
 # --- template and markdown -----------------------------------------------------------------------------
 
-def _toml(value: Any) -> str:
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def toml_key(k: str) -> str:
+    """A TOML key: bare where it can be, quoted otherwise (a dotted path stays one key)."""
+    return k if _BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
+
+
+def toml_value(value: Any) -> str:
+    """A value as inline TOML (the standard library only reads TOML)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return f"{value}"
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else "nan"
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} as TOML")
+        return "{ " + ", ".join(f"{toml_key(str(k))} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
 def _resolve(schema: dict[str, Any], prop: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -354,7 +368,7 @@ def _line_comment(schema: dict[str, Any], key: str, prop: dict[str, Any], requir
                     if forms == "number or distribution" or forms.startswith(("table", "per household")) else "REQUIRED.")
     elif "default" in prop and not isinstance(prop["default"], (list, dict)):  # tables show on the next line
         src = prop.get("x-default-source", "")
-        bits.append(f"Default {_toml(prop['default'])}" + (f" ({src})" if src else "") + ".")
+        bits.append(f"Default {toml_value(prop['default'])}" + (f" ({src})" if src else "") + ".")
     return _wrap(" ".join(bits), "# ")
 
 
@@ -418,11 +432,11 @@ def _block(schema: dict[str, Any], d: dict[str, Any], path: str, out: list[str],
         given = key in required or f"{path}.{key}" in _GIVEN
         out.extend(_line_comment(schema, key, prop, given and not commented))
         if given:
-            out.append(f"{c}{key} = {_toml(_example(f'{path}.{key}', prop))}")
+            out.append(f"{c}{key} = {toml_value(_example(f'{path}.{key}', prop))}")
         elif "default" in prop:
-            out.append(f"# {key} = {_toml(prop['default'])}")
+            out.append(f"# {key} = {toml_value(prop['default'])}")
         elif f"{path}.{key}" in _EXAMPLES:
-            out.append(f"# {key} = {_toml(_EXAMPLES[f'{path}.{key}'])}")
+            out.append(f"# {key} = {toml_value(_EXAMPLES[f'{path}.{key}'])}")
         else:  # an optional key without a default (a count instead of a share, …): a placeholder
             out.append(f"# {key} = <{_forms(schema, key, prop)}>")
     for key, prop in subs:
@@ -454,7 +468,7 @@ def _array_block(schema: dict[str, Any], key: str, prop: dict[str, Any], out: li
     examples = _ARRAY_EXAMPLES.get(key, {})
     for k, p in d.get("properties", {}).items():
         out.extend("#   " + line[2:] for line in _line_comment(schema, k, p, False))
-        out.append(f"#   {k} = " + examples.get(k, _toml(p["default"]) if "default" in p else "..."))
+        out.append(f"#   {k} = " + examples.get(k, toml_value(p["default"]) if "default" in p else "..."))
     out.append(f"# [[{key}]]")
     for k in d.get("required", ()):
         out.append(f"# {k} = {examples.get(k, '...')}")
@@ -572,7 +586,7 @@ def markdown() -> str:
             if _is_block(schema, prop):
                 subs.append((key, prop))
                 continue
-            default = "**required**" if key in req else (f"`{_toml(prop['default'])}`" if "default" in prop else "—")
+            default = "**required**" if key in req else (f"`{toml_value(prop['default'])}`" if "default" in prop else "—")
             src = prop.get("x-default-source", "")
             meaning = prop.get("description", "") + (f" Default from: {src}." if src and "default" in prop else "")
             out.append(f"| `{key}` | {_forms(schema, key, prop)} | {prop.get('x-unit', '')} | {default} | "
