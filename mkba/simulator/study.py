@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ..distributions import Composition, Distribution, Fixed
-from .domain import HOUSEHOLD_TYPES, ITEMS, SEVERITIES, profile_array
+from ..distributions import Composition, Distribution
+from .domain import HOUSEHOLD_TYPES, SEVERITIES, profile_array
 from .model import DEFAULT_TIMING, MkbaModel, ModelOptions, OwnLineSpec, PlanSpec
 from .parameters import Parameter, ParameterSet
 from .schema import ALTERNATIVES, KEY_MARK, MAX_MONEY, StudyModel
