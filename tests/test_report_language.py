@@ -17,6 +17,8 @@ from mkba.simulator.labels import has_input_label
 from mkba.simulator.study import bundled_studies
 
 STUDIES = [p for p in bundled_studies() if "batch" not in p.name]
+# every bundled study's base, and the multi-year plan (its municipal budget per year)
+CASES = [*(p.stem for p in STUDIES), "west-betuwe-2020--meerjarenplan"]
 
 # English words a Dutch report must not contain ("saldo" is Dutch, and the name of the MKBA balance)
 ENGLISH = ("the", "and", "with", "for", "from", "draws", "draw", "fraction", "share", "household", "households",
@@ -40,15 +42,23 @@ def _plain(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
-@pytest.fixture(scope="module", params=[p.stem for p in STUDIES])
-def study(request) -> Study:
-    return Study.from_toml(next(p for p in STUDIES if p.stem == request.param))
+@pytest.fixture(scope="module", params=CASES)
+def case(request) -> tuple[Study, str]:
+    stem, _, scenario = request.param.partition("--")
+    return Study.from_toml(next(p for p in STUDIES if p.stem == stem)), scenario or "base"
 
 
 @pytest.fixture(scope="module")
-def run(study):
-    ds = simulate(study, draws=400, seed=3)
-    tornado = oneway(study.model, study.parameters, target="saldo", low=0.05, high=0.95)
+def study(case) -> Study:
+    return case[0]
+
+
+@pytest.fixture(scope="module")
+def run(case):
+    study, scenario = case
+    own = study.scenario(scenario)
+    ds = simulate(own, draws=400, seed=3)
+    tornado = oneway(own.model, own.parameters, target="saldo", low=0.05, high=0.95)
     scen = scenario_comparison(study, ds, 400) if study.scenarios else None
     return ds, tornado, scen
 
@@ -113,3 +123,36 @@ def test_distributions_in_words(study, run):
     assert "PERT: min " in md and "meest waarschijnlijk" in md
     md_en, _ = _texts(study, run, "en")
     assert "PERT: min " in md_en and "most likely" in md_en
+
+
+def _tables(md: str, heading: str) -> list[list[str]]:
+    """The rows of the first Markdown table after ``heading`` (cells without bold markers)."""
+    lines = md[md.index(heading):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip().strip("*").strip() for c in line.strip("|").split("|")])
+    return rows
+
+
+def _thousands(cell: str) -> float:
+    return float(cell.replace("\u2212", "-").replace(".", "").replace(",", ""))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_budget_table_adds_up(study, run, lang):
+    """Issue 13: the balance of "Wie betaalt, wie wint" can be read from its costs and benefits on every
+    row (one precision for every cell: whole thousands of euros)."""
+    md, _ = _texts(study, run, lang)
+    rows = _tables(md, "## Wie betaalt, wie wint" if lang == "nl" else "## Who pays, who gains")
+    checked = 0
+    for row in rows:
+        costs, benefits, balance = row[1:4]
+        if costs == "—":
+            continue  # a party without any cost or benefit
+        assert abs(_thousands(benefits) - _thousands(costs) - _thousands(balance)) <= 1, row
+        checked += 1
+    assert checked >= 6
+    assert ("Bedragen × € 1.000" if lang == "nl" else "Amounts in € thousand") in md

@@ -3,7 +3,8 @@
 One table for the console, the report and the workbook: per party (the municipality as a whole, then its
 domains, then the other parties) the costs and benefits of the base case and the balance (base case,
 median, 90 % interval, P(balance > 0)); the municipal B/C ratio in a sentence below. The numbers come
-from :func:`mkba.outputs.summary.budget`.
+from :func:`mkba.outputs.summary.budget`. Every amount is in whole thousands of euros (one rule for every
+cell, as a municipal budget writes it), so that benefits − costs = balance can be read on every row.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..simulator.domain import ACTOR_LABELS, MUNICIPAL_ACTORS
-from .formatting import (Lang, format_money, format_money_range, format_probability, format_probability_claim,
-                         format_ratio, format_ratio_range)
+from .formatting import (Lang, format_probability, format_probability_claim, format_ratio,
+                         format_ratio_range, format_thousands, format_thousands_range)
 
-__all__ = ["budget_table", "budget_ratio_sentence", "BUDGET_TITLE"]
+__all__ = ["budget_table", "budget_ratio_sentence", "budget_unit", "BUDGET_TITLE"]
 
 BUDGET_TITLE = {"nl": "Wie betaalt, wie wint", "en": "Who pays, who gains"}
 _T = {
@@ -41,9 +42,14 @@ def _row(label: str, e: Mapping[str, Any], lang: Lang) -> list[str]:
     if not e["involved"]:
         return [label, "—", "—", "—", "—", "—", "—"]
     b = e["balance"]
-    return [label, format_money(e["costs"]["base"], lang=lang), format_money(e["benefits"]["base"], lang=lang),
-            format_money(b["base"], lang=lang), format_money(b["p50"], lang=lang),
-            format_money_range(b["p5"], b["p95"], lang=lang), format_probability(e["p_balance_gt_0"], lang=lang)]
+    return [label, format_thousands(e["costs"]["base"], lang=lang), format_thousands(e["benefits"]["base"], lang=lang),
+            format_thousands(b["base"], lang=lang), format_thousands(b["p50"], lang=lang),
+            format_thousands_range(b["p5"], b["p95"], lang=lang), format_probability(e["p_balance_gt_0"], lang=lang)]
+
+
+def budget_unit(lang: Lang) -> str:
+    """The unit line under (or above) a budget table: "Bedragen × € 1.000, contante waarde."."""
+    return {"nl": "Bedragen × € 1.000, contante waarde.", "en": "Amounts in € thousand, present value."}[lang]
 
 
 def budget_table(result: Mapping[str, Any], lang: Lang) -> tuple[list[str], list[list[str]], list[int]]:

@@ -35,10 +35,10 @@ __all__ = ["write_excel", "SHEETS", "DRAWS_DEFAULT", "DRAWS_LIMIT"]
 DRAWS_DEFAULT = 1_000  # draws in the draws sheet unless asked otherwise (--excel-draws N)
 DRAWS_LIMIT = DRAWS_DEFAULT  # kept for callers of the old name
 SHEETS = {
-    "nl": {"summary": "Samenvatting", "actors": "Wie betaalt wie wint", "inputs": "Invoer", "scenarios": "Wat-als",
-           "draws": "Trekkingen", "info": "Herkomst"},
-    "en": {"summary": "Summary", "actors": "Who pays who gains", "inputs": "Inputs", "scenarios": "Scenarios",
-           "draws": "Draws", "info": "Provenance"},
+    "nl": {"summary": "Samenvatting", "actors": "Wie betaalt wie wint", "plan": "Begroting per jaar",
+           "inputs": "Invoer", "scenarios": "Wat-als", "draws": "Trekkingen", "info": "Herkomst"},
+    "en": {"summary": "Summary", "actors": "Who pays who gains", "plan": "Budget per year", "inputs": "Inputs",
+           "scenarios": "Scenarios", "draws": "Draws", "info": "Provenance"},
 }
 MONEY = "#,##0"
 RATIO = "0.000"
@@ -57,7 +57,7 @@ _HEAD = {
            "d_p5": "Δ saldo P5", "d_p50": "Δ saldo P50", "d_p95": "Δ saldo P95",
            "i_study": "studie", "i_scenario": "scenario", "i_file": "studiebestand", "i_hash": "kenmerk studiebestand",
            "i_in_book": "trekkingen in deze werkmap", "i_seed": "startgetal", "i_sampler": "steekproefmethode",
-           "i_rate": "disconteringsvoet", "i_version": "mkba-versie", "i_created": "gemaakt op"},
+           "i_rate": "disconteringsvoet", "i_version": "mkba-versie", "i_created": "gemaakt op", "year": "jaar"},
     "en": {"name": "key", "label": "description", "kind": "kind", "base": "base case", "mean": "mean",
            "p5": "P5", "p50": "P50", "p95": "P95", "actor": "party", "measure": "measure", "group": "group",
            "unit": "unit", "dist": "distribution", "uncertain": "uncertain", "source": "source", "draw": "draw",
@@ -69,7 +69,7 @@ _HEAD = {
            "d_base": "Δ balance, base case", "d_p5": "Δ balance P5", "d_p50": "Δ balance P50", "d_p95": "Δ balance P95",
            "i_study": "study", "i_scenario": "scenario", "i_file": "study file", "i_hash": "study file hash",
            "i_in_book": "draws in this workbook", "i_seed": "seed", "i_sampler": "sampler",
-           "i_rate": "discount rate", "i_version": "mkba version", "i_created": "created"},
+           "i_rate": "discount rate", "i_version": "mkba version", "i_created": "created", "year": "year"},
 }
 
 
@@ -203,6 +203,33 @@ def _budget_sheet(wb: Any, title: str, res: Mapping[str, Any], lang: Lang) -> No
     ws.auto_filter.ref = ws.dimensions
 
 
+_PLAN_MEASURES = {"investment": ("investeringen", "investments"), "savings": ("besparingen", "savings"),
+                  "balance": ("saldo", "balance"), "p_balance_gt_0": ("kans saldo > 0", "probability balance > 0")}
+
+
+def _plan_sheet(wb: Any, title: str, view: Mapping[str, Any], lang: Lang) -> None:
+    """The municipal budget per plan year (:func:`mkba.outputs.plan.plan_view`, undiscounted, in euros):
+    per year its investments, savings and balance (base, P5, P50, P95; the intervals of investments and
+    savings only when the run kept the per-draw flows) and P(balance > 0) in a row of its own."""
+    h = _HEAD[lang]
+    rows, fmts = [], []
+    for j, year in enumerate(view["years"]):
+        for m in ("investment", "savings", "balance"):
+            d = view[m]
+            rows.append([year, _label(_PLAN_MEASURES, m, lang), d["base"][j],
+                         *((d["p5"][j], d["p50"][j], d["p95"][j]) if "p5" in d else (None, None, None)), m])
+            fmts.append(MONEY)
+        rows.append([year, _label(_PLAN_MEASURES, "p_balance_gt_0", lang), view["p_balance_gt_0"][j], None, None,
+                     None, "p_balance_gt_0"])
+        fmts.append(PROB)
+    ws = _sheet(wb, title, [h["year"], h["measure"], h["base"], h["p5"], h["p50"], h["p95"], h["name"]], rows,
+                [None] * 7, [8, 24, 14, 14, 14, 14, 18])
+    for r, fmt in zip(ws.iter_rows(min_row=2, min_col=3, max_col=6), fmts):
+        for c in r:
+            c.number_format = fmt
+    ws.auto_filter.ref = ws.dimensions
+
+
 _KIND = {"cost": ("kosten", "cost"), "financial": ("financiële baten", "financial benefit"),
          "immaterial": ("immateriële baten", "immaterial benefit"), "total": ("totaal", "total"),
          "ratio": ("verhouding", "ratio")}
@@ -271,6 +298,12 @@ def write_excel(
         base = actor_net(ds, base=True)
         rows = [[_label(ACTOR_LABELS, str(a), lang), float(base.sel(actor=a)), str(a)] for a in ds["actor"].values]
         _sheet(wb, names["actors"], [h["label"], h["base"], h["actor"]], rows, [None, MONEY, None], [26, 14, 20])
+
+    from .plan import plan_view
+
+    view = plan_view(ds, res)
+    if view is not None:
+        _plan_sheet(wb, names["plan"], view, lang)
 
     inputs = input_table(ds, lang=lang) if inputs is None else inputs
     rows = [[r["label"], r["group_label"], r["unit_label"], r["dist_text"],

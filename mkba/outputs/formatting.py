@@ -26,6 +26,8 @@ __all__ = [
     "format_money",
     "format_money_range",
     "format_money_ends",
+    "format_thousands",
+    "format_thousands_range",
     "format_ratio",
     "format_ratio_range",
     "format_percent",
@@ -165,6 +167,34 @@ def format_money_ends(low: float, high: float, *, lang: Lang = "nl") -> tuple[st
         amount = _amount(s, d, unit, lang)
         out.append(f"€ {neg}{amount}{_NL_SUFFIX[unit]}" if lang == "nl" else f"{neg}€{amount}{unit}")
     return out[0], out[1]
+
+
+# Budget tables (who pays, who gains; the municipal budget per year) write every amount in whole thousands
+# of euros, as a Dutch municipal budget does ("bedragen × € 1.000"): one rule for every cell, so that
+# benefits − costs visibly equals the balance on every row (to ±1, the rounding of three numbers).
+
+
+def format_thousands(value: float, *, lang: Lang = "nl") -> str:
+    """An amount in whole thousands of euros, without the currency sign (the table states the unit):
+    ``-985_512`` → "−986" (nl and en); ``12_272_315`` → "12.272" (nl) / "12,272" (en)."""
+    _check_lang(lang)
+    if not math.isfinite(value):
+        return "—"
+    return format_number(round_to(value / 1e3, 1.0), 0, lang=lang)
+
+
+def format_thousands_range(low: float, high: float, *, lang: Lang = "nl") -> str:
+    """A range in whole thousands of euros: "1.024–1.195"; with a negative end "−1.493 tot −602" /
+    "−1,493 to −602" (a dash between two signed numbers is unreadable)."""
+    _check_lang(lang)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "—"
+    if low > high:
+        low, high = high, low
+    a, b = format_thousands(low, lang=lang), format_thousands(high, lang=lang)
+    if a.startswith(MINUS):
+        return f"{a} {'tot' if lang == 'nl' else 'to'} {b}"
+    return f"{a}–{b}"
 
 
 def format_ratio(value: float, *, lang: Lang = "nl", step: float = 0.05) -> str:

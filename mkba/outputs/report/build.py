@@ -19,6 +19,8 @@ import xarray as xr
 from ...simulator.results import atomic_write
 from ..formatting import Lang
 from ..inputs import input_table, own_labels
+from ..plan import plan_view
+from ..plan_charts import draw_plan_budget
 from ..scenarios import SCENARIO_DRAWS, scenario_comparison
 from ..summary import summarise
 from . import assumptions, budget, decision, drivers, figures, overview, provenance, scenarios, timeline
@@ -314,6 +316,7 @@ def write_report(
 
     say(text(language, "results").lower())
     res = summarise(ds) if summary is None else summary  # the run's own summary when the caller has it
+    per_year = plan_view(ds, res)  # None without a [plan]
     tornado, why = None, ""
     if study is not None and not study.scenario(str(ds.attrs.get("scenario", "base"))).parameters.uncertain:
         why = text(language, "no_uncertain")
@@ -328,6 +331,8 @@ def write_report(
     written = render_charts(ds, chart_dir, lang=language, formats=formats, progress=say)
     if tornado is not None:
         written["tornado"] = _draw_tornado(tornado, chart_dir, language, formats)
+    if per_year is not None:
+        written["plan_budget"] = draw_plan_budget(per_year, chart_dir, language, formats)
     say(text(language, "decision_progress"))
     decision_blocks, decision_charts = decision.analyse(ds, language, study, chart_dir, formats)
     written.update(decision_charts)
@@ -336,7 +341,7 @@ def write_report(
                   inputs=inputs, charts=frozenset(written),
                   sensitivity=saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds),
                   own=own_labels(ds, study), study_status=study_status, decision=decision_blocks,
-                  dependent=dependent_drivers(ds, study))
+                  dependent=dependent_drivers(ds, study), plan=per_year)
     doc = build_document(ctx)
     images = {name: paths["png"].read_bytes() for name, paths in written.items()}
     out = {"report_md": str(folder / "report.md"), "report_html": str(folder / "report.html"),
@@ -372,9 +377,10 @@ def report_context(ds: xr.Dataset, *, lang: Lang, study: Study | None = None, to
 
         own = study.scenario(str(ds.attrs.get("scenario", "base"))) if study is not None else None
         blocks = list(report_section(ds, lang, study=own)[0])
-    return Context(ds=ds, lang=lang, res=summarise(ds), study=study, tornado=tornado, scenarios=scenarios,
+    res = summarise(ds)
+    return Context(ds=ds, lang=lang, res=res, study=study, tornado=tornado, scenarios=scenarios,
                    inputs=input_table(ds, study, lang=lang), charts=frozenset(charts), own=own_labels(ds, study),
-                   decision=blocks)
+                   decision=blocks, plan=plan_view(ds, res))
 
 
 def build_report(ds: xr.Dataset, *, lang: Lang, study: Study | None = None, tornado: xr.Dataset | None = None,

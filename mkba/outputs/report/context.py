@@ -37,6 +37,7 @@ class Context:
     study_status: str = "found"  # when ``study`` is None: "missing", "changed" or "invalid"
     decision: Sequence[tuple[str, Any]] = ()  # plain blocks of mkba.decision.section.report_section
     dependent: xr.Dataset | None = None  # given-data drivers (δ, S1) of the run's own draws (correlated studies)
+    plan: Mapping[str, Any] | None = None  # mkba.outputs.plan.plan_view (studies with a [plan])
 
     def t(self, key: str, **fields: object) -> str:
         return text(self.lang, key, **fields)

@@ -31,7 +31,25 @@ TEXT: dict[str, dict[str, str]] = {
         "undefined_some": "{what}: in {share} van de trekkingen n.v.t. (kosten 0); mediaan, interval en kans "
                           "gaan over de andere trekkingen.",
         "budget_intro": "Per partij de kosten en baten (contante waarde) van het basisgeval en het saldo met zijn "
-                        "onzekerheid; de gemeente als geheel en per domein.",
+                        "onzekerheid; de gemeente als geheel en per domein. Bedragen × € 1.000, zodat baten − "
+                        "kosten = saldo op elke regel te lezen is (op afronding na).",
+        "plan": "Begroting van de gemeente per jaar",
+        "plan_intro": "Per kalenderjaar van het meerjarenplan de kasstromen van de gemeente (alle gemeentelijke "
+                      "domeinen samen, niet verdisconteerd). Per domein worden de kosten en baten van een jaar "
+                      "verrekend: investeringen zijn de netto extra uitgaven van de domeinen die dat jaar meer "
+                      "uitgeven dan zij besparen, besparingen de netto lagere uitgaven van de andere domeinen; "
+                      "saldo = besparingen − investeringen. Bedragen × € 1.000.",
+        "plan_year": "Jaar", "plan_invest": "Investeringen", "plan_savings": "Besparingen",
+        "plan_invest_range": "Investeringen 90 %-interval", "plan_savings_range": "Besparingen 90 %-interval",
+        "plan_balance": "Saldo (basisgeval)", "plan_balance_p50": "Saldo (mediaan)",
+        "plan_balance_range": "Saldo 90 %-interval", "plan_p": "Kans saldo > 0",
+        "plan_base_note": "Investeringen en besparingen in het basisgeval; het saldo met de verdeling over de "
+                          "trekkingen. Deze berekening bewaarde de kasstromen per partij niet per trekking, dus "
+                          "investeringen en besparingen hebben hier geen interval (een berekening met volledige "
+                          "opslag geeft ze wel).",
+        "plan_caption": "Investeringen (onder de nul) en besparingen (boven de nul) van de gemeente per jaar, "
+                        "niet verdisconteerd, met het saldo: mediaan en 90 %-interval van de trekkingen en het "
+                        "basisgeval.",
         "actor_caption": "Saldo per partij (baten − kosten, contante waarde): gemiddelde met 90 %-interval en de "
                          "kans op een positief saldo.",
         "figures": "Verdeling van de uitkomsten",
@@ -123,7 +141,23 @@ TEXT: dict[str, dict[str, str]] = {
         "undefined_some": "{what}: n/a in {share} of the draws (costs 0); median, interval and probability refer "
                           "to the other draws.",
         "budget_intro": "Per party the costs and benefits (present value) of the base case and the balance with "
-                        "its uncertainty; the municipality as a whole and per domain.",
+                        "its uncertainty; the municipality as a whole and per domain. Amounts in € thousand, so "
+                        "that benefits − costs = balance can be read on every row (up to rounding).",
+        "plan": "Municipal budget per year",
+        "plan_intro": "Per calendar year of the multi-year plan the cash flows of the municipality (all municipal "
+                      "domains together, undiscounted). Within each domain a year's costs and benefits are "
+                      "netted: investments are the net extra spending of the domains that spend more than they "
+                      "save that year, savings the net lower spending of the other domains; balance = savings − "
+                      "investments. Amounts in € thousand.",
+        "plan_year": "Year", "plan_invest": "Investments", "plan_savings": "Savings",
+        "plan_invest_range": "Investments 90% interval", "plan_savings_range": "Savings 90% interval",
+        "plan_balance": "Balance (base case)", "plan_balance_p50": "Balance (median)",
+        "plan_balance_range": "Balance 90% interval", "plan_p": "Probability balance > 0",
+        "plan_base_note": "Investments and savings of the base case; the balance with its distribution over the "
+                          "draws. This run did not keep the cash flows per party for every draw, so investments "
+                          "and savings have no interval here (a run with the full store gives them).",
+        "plan_caption": "Investments (below zero) and savings (above zero) of the municipality per year, "
+                        "undiscounted, with the balance: median and 90% interval of the draws, and the base case.",
         "actor_caption": "Balance per party (benefits − costs, present value): mean with 90% interval and the "
                          "probability of a positive balance.",
         "figures": "Distribution of the results",

@@ -1,0 +1,107 @@
+"""The municipal budget per year of a multi-year ``[plan]``: investments, savings and balance per calendar
+year with their 90 % intervals (the West Betuwe "investeringen en besparingen in de komende jaren").
+
+Cash flows are undiscounted, as a budget is. Within each municipal domain (W&I, Wmo, Welzijn, Jeugd,
+municipality other) a year's costs and benefits are netted, as that domain's budget line would be:
+*investments* are the net extra spending of the domains that spend more than they save that year,
+*savings* the net lower spending of the others, and balance = savings − investments, which is the
+municipal budget ``plan_municipal`` of the run (benefits − costs of the municipal actors) on every draw.
+
+The balance per year has its distribution in every store (``plan_municipal`` is kept per draw); the
+intervals of investments and savings need the per-draw flows per actor (``plan_costs``/``plan_benefits``,
+kept by ``--store full``); without them those two are the base case only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..simulator.domain import MUNICIPAL_ACTORS
+
+__all__ = ["plan_view", "has_plan"]
+
+_BLOCK = 65_536  # draws at a time: memory stays flat at any number of draws
+_QUANTILES = (0.05, 0.5, 0.95)
+
+
+def has_plan(ds: xr.Dataset) -> bool:
+    """Whether the run has a multi-year plan (the municipal budget per calendar year)."""
+    return "base_plan_municipal" in ds and "plan_year" in ds.dims
+
+
+def _muni(ds: xr.Dataset) -> list[int]:
+    actors = [str(a) for a in ds["actor"].values]
+    return [actors.index(a) for a in MUNICIPAL_ACTORS if a in actors]
+
+
+def _split(costs: np.ndarray, benefits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(investments, savings) over the last axis (the municipal domains) of net flows per domain."""
+    net = benefits - costs
+    return np.clip(-net, 0.0, None).sum(axis=-1), np.clip(net, 0.0, None).sum(axis=-1)
+
+
+def _blocks(ds: xr.Dataset, names: tuple[str, ...]) -> Iterator[dict[str, np.ndarray]]:
+    for lo in range(0, ds.sizes["draw"], _BLOCK):
+        yield {k: np.asarray(ds[k][lo:lo + _BLOCK].values, dtype=np.float64) for k in names}
+
+
+def _bands(values: np.ndarray) -> dict[str, list[float]]:
+    q = np.quantile(values, _QUANTILES, axis=0)
+    return {"p5": q[0].tolist(), "p50": q[1].tolist(), "p95": q[2].tolist()}
+
+
+def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The municipal budget per plan year, or None without a plan: ``{"years", "investment",
+    "savings", "balance", "p_balance_gt_0", "draws_per_actor"}``. Each of investment/savings/balance
+    is ``{"base": [...], "p5", "p50", "p95"}`` (lists over the years; investment and savings without
+    quantiles when the store kept no per-draw flows per actor, ``draws_per_actor`` False). The balance
+    quantiles are the run summary's (``summary["plan"]``, the numbers ``mkba run`` prints) when given.
+    Years after the last one with any municipal flow are left out."""
+    if not has_plan(ds):
+        return None
+    m = _muni(ds)
+    years = [int(y) for y in ds["plan_year"].values]
+    base_c = np.asarray(ds["base_plan_costs"].values, dtype=np.float64)[:, m]
+    base_b = np.asarray(ds["base_plan_benefits"].values, dtype=np.float64)[:, m]
+    inv_base, sav_base = _split(base_c, base_b)
+    bal_base = np.asarray(ds["base_plan_municipal"].values, dtype=np.float64)
+
+    per_actor = "plan_costs" in ds and "plan_benefits" in ds
+    invest: dict[str, list[float]] = {"base": inv_base.tolist()}
+    savings: dict[str, list[float]] = {"base": sav_base.tolist()}
+    if per_actor:
+        parts = [_split(b["plan_costs"][:, :, m], b["plan_benefits"][:, :, m])
+                 for b in _blocks(ds, ("plan_costs", "plan_benefits"))]
+        invest.update(_bands(np.concatenate([p[0] for p in parts])))
+        savings.update(_bands(np.concatenate([p[1] for p in parts])))
+    above = np.zeros(len(years))
+    n = 0
+    draws = []
+    for b in _blocks(ds, ("plan_municipal",)):
+        v = b["plan_municipal"]
+        above += (v > 0).sum(axis=0)
+        n += v.shape[0]
+        if summary is None or "plan" not in summary:
+            draws.append(v)
+    plan = summary.get("plan") if summary is not None else None
+    if plan is not None:
+        mm = plan["municipal"]
+        balance = {"base": bal_base.tolist(), "p5": list(mm["p5"]), "p50": list(mm["p50"]), "p95": list(mm["p95"])}
+    else:
+        balance = {"base": bal_base.tolist(), **_bands(np.concatenate(draws))}
+    p_pos = (above / n).tolist() if n else [float("nan")] * len(years)
+
+    # the plan's horizon runs to the last cohort's year 9; most of it is empty for the municipality
+    span = np.abs(np.vstack([np.asarray(v) for d in (invest, savings, balance) for v in d.values()]))
+    used = np.nonzero(span.max(axis=0) >= 0.5)[0]
+    keep = slice(0, int(used[-1]) + 1 if used.size else len(years))
+
+    def cut(d: dict[str, list[float]]) -> dict[str, list[float]]:
+        return {k: v[keep] for k, v in d.items()}
+
+    return {"years": years[keep], "investment": cut(invest), "savings": cut(savings), "balance": cut(balance),
+            "p_balance_gt_0": p_pos[keep], "draws_per_actor": per_actor}

@@ -1,0 +1,163 @@
+"""The municipal budget per plan year in the report and the workbook (issue 13 item 1, West Betuwe's
+"investeringen en besparingen in de komende jaren"): investments, savings and balance per year with their
+90 % intervals, in every store and both languages."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from mkba import Study, simulate
+from mkba.outputs.plan import plan_view
+from mkba.outputs.report import build_document, render_docx, render_html, render_markdown, report_context
+from mkba.simulator.study import bundled_studies
+
+WEST_BETUWE = next(p for p in bundled_studies() if p.stem == "west-betuwe-2020")
+
+
+@pytest.fixture(scope="module")
+def root() -> Study:
+    return Study.from_toml(WEST_BETUWE)
+
+
+@pytest.fixture(scope="module")
+def study(root) -> Study:
+    return root.scenario("meerjarenplan")
+
+
+@pytest.fixture(scope="module")
+def full(study):
+    return simulate(study, draws=3000, seed=11, store="full")
+
+
+@pytest.fixture(scope="module")
+def lean(study):
+    return simulate(study, draws=3000, seed=11, store="lean")
+
+
+def _number(cell: str) -> float:
+    """A cell in whole thousands as the report writes it: "−1.015" (nl) → -1015."""
+    return float(cell.replace("\u2212", "-").replace(".", "").replace(",", ""))
+
+
+def test_investments_are_the_plans_extra_means(study, full):
+    """The study funds its team new-for-old, so in the base case the municipality's only net extra spending
+    is the plan's investment line: investments per year are the study file's ``investments`` (then 0)."""
+    view = plan_view(full)
+    plan = study.options.plan
+    expected = list(plan.investments) + [0.0] * (len(view["years"]) - len(plan.investments))
+    assert view["years"][: len(plan.years)] == list(plan.years)
+    assert_allclose(view["investment"]["base"], expected, atol=1e-6)
+    # savings − investments is the municipal budget of the run, year by year
+    assert_allclose(np.subtract(view["savings"]["base"], view["investment"]["base"]), view["balance"]["base"],
+                    atol=1e-6)
+    # years after the last municipal flow are left out; the last one shown has one
+    last = [abs(view[m]["base"][-1]) + abs(view[m]["p95"][-1]) for m in ("investment", "savings", "balance")]
+    assert max(last) > 0 and len(view["years"]) < full.sizes["plan_year"]
+
+
+def test_intervals_per_year(full):
+    view = plan_view(full)
+    bal = full["plan_municipal"].values[:, : len(view["years"])]
+    assert_allclose(view["balance"]["p5"], np.quantile(bal, 0.05, axis=0))
+    assert_allclose(view["balance"]["p95"], np.quantile(bal, 0.95, axis=0))
+    assert_allclose(view["p_balance_gt_0"], (bal > 0).mean(axis=0))
+    for m in ("investment", "savings"):
+        d = view[m]
+        assert np.all(np.asarray(d["p5"]) <= np.asarray(d["p50"]) + 1e-9)
+        assert np.all(np.asarray(d["p50"]) <= np.asarray(d["p95"]) + 1e-9)
+    # the savings vary with the effects; the investments are fixed amounts in this study
+    assert np.ptp(np.subtract(view["savings"]["p95"], view["savings"]["p5"])) > 0
+    assert_allclose(view["investment"]["p5"], view["investment"]["p95"])
+    # per draw, savings − investments is the municipal budget: the bands bracket the balance's median
+    assert np.all(np.subtract(view["savings"]["p95"], view["investment"]["p5"]) >= np.asarray(view["balance"]["p50"]) - 1)
+
+
+def test_lean_store_keeps_the_balance_bands(full, lean):
+    v_full, v_lean = plan_view(full), plan_view(lean)
+    assert v_lean["draws_per_actor"] is False and "p5" not in v_lean["investment"]
+    assert v_lean["years"] == v_full["years"]
+    for k in ("base", "p5", "p50", "p95"):  # float32 per draw in the lean store
+        assert_allclose(v_lean["balance"][k], v_full["balance"][k], rtol=1e-5, atol=1.0)
+    assert_allclose(v_lean["investment"]["base"], v_full["investment"]["base"])
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("store", ["full", "lean"])
+def test_report_table_and_chart(root, full, lean, lang, store):
+    ds = full if store == "full" else lean
+    doc = build_document(report_context(ds, lang=lang, study=root, charts=("plan_budget", "actors")))
+    table = next(t for t in doc.tables() if t.name == "plan")
+    view = plan_view(ds)
+    assert [r[0] for r in table.rows] == [str(y) for y in view["years"]]
+    h = table.header
+    inv, sav, bal = h.index("Investeringen" if lang == "nl" else "Investments"), \
+        h.index("Besparingen" if lang == "nl" else "Savings"), \
+        h.index("Saldo (basisgeval)" if lang == "nl" else "Balance (base case)")
+    assert (len(h) == 9) == (store == "full")  # intervals of investments and savings only in the full store
+    for row in table.rows:  # savings − investments = balance, to the rounding of three numbers
+        assert abs(_number(row[sav]) - _number(row[inv]) - _number(row[bal])) <= 1, row
+    assert [round(_number(r[inv]) * 1e3) for r in table.rows[:5]] == [1_200_000, 975_000, 750_000, 525_000, 300_000]
+    names = [f.name for f in doc.figures()]
+    assert "plan_budget" in names and names.index("actors") < names.index("plan_budget")
+    md = render_markdown(doc)
+    heading = "### Begroting van de gemeente per jaar" if lang == "nl" else "### Municipal budget per year"
+    assert heading in md
+    # the tables of the budget view come before its charts (the first printed page holds the tables)
+    blocks = doc.blocks
+    assert blocks.index(table) < blocks.index(next(f for f in doc.figures() if f.name == "actors"))
+    note = "volledige opslag" if lang == "nl" else "full store"
+    assert (note in md) == (store == "lean")
+
+
+def test_report_files_carry_the_plan(root, full):
+    doc = build_document(report_context(full, lang="nl", study=root, charts=("plan_budget",)))
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    page = render_html(doc, {"plan_budget": png})
+    assert re.search(r"<h3>Begroting van de gemeente per jaar</h3>", page)
+    assert "2021" in page and "Investeringen 90 %-interval" in page
+    import io
+
+    import docx
+
+    d = docx.Document(io.BytesIO(render_docx(doc, {"plan_budget": _tiny_png()})))
+    tables = [t for t in d.tables if t.rows[0].cells[0].text == "Jaar"]
+    assert tables and tables[0].rows[1].cells[0].text == "2021"
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_workbook_sheet(tmp_path, full):
+    from openpyxl import load_workbook
+
+    from mkba.outputs.excel import write_excel
+
+    path = write_excel(full, tmp_path / "summary.xlsx", lang="nl", draws=0)
+    ws = load_workbook(path)["Begroting per jaar"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:6] == ("jaar", "grootheid", "basisgeval", "P5", "P50", "P95")
+    view = plan_view(full)
+    inv = [r for r in rows[1:] if r[1] == "investeringen"]
+    assert [r[0] for r in inv] == view["years"]
+    assert_allclose([r[2] for r in inv], view["investment"]["base"])
+    p = [r for r in rows[1:] if r[1] == "kans saldo > 0"]
+    assert_allclose([r[2] for r in p], view["p_balance_gt_0"]) and all(r[3] is None for r in p)
+    assert ws.auto_filter.ref
+
+
+def test_no_plan_no_section(forward_path):
+    ds = simulate(Study.from_toml(forward_path), draws=300, seed=1)
+    assert plan_view(ds) is None
+    doc = build_document(report_context(ds, lang="nl"))
+    assert not [t for t in doc.tables() if t.name == "plan"]
