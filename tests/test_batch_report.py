@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 import mkba
-from mkba.outputs.formatting import format_money, format_money_range, format_ratio
+from mkba.outputs.formatting import format_money, format_money_range, format_ratio, format_thousands_range
 from cli_run import run_cli
 
 DRAWS = 1500
@@ -96,7 +96,7 @@ def test_numbers_are_the_cases_own(zarr_report, batches):
     muni = mkba.net(run).sel(actor=list(mkba.simulator.domain.MUNICIPAL_ACTORS)).sum("actor")
     lo, hi = np.quantile(muni.values, [0.05, 0.95])
     budget = next(line for line in md.splitlines() if line.startswith("| Geen voorkomen escalatie")
-                  and line.count("|") == 7 and format_money_range(lo, hi) in line)
+                  and line.count("|") == 7 and format_thousands_range(lo, hi) in line)
     assert budget
 
 

@@ -28,6 +28,8 @@ from ..formatting import (
     format_probability,
     format_ratio,
     format_ratio_range,
+    format_thousands,
+    format_thousands_range,
 )
 from ..summary import summarise
 from . import budget, overview
@@ -56,8 +58,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "chart": "Saldo per geval: basisgeval en 90 %-interval van de trekkingen.",
         "budget": "Wie betaalt, wie wint: de gemeente per geval",
         "budget_intro": "Saldo van de gemeente als geheel (baten − kosten, contante waarde, alle gemeentelijke "
-                        "domeinen samen) en de B/K-verhouding gemeente (alleen financiële baten) per geval. De "
-                        "verdeling over alle partijen staat bij elk geval hieronder.",
+                        "domeinen samen) en de B/K-verhouding gemeente (alleen financiële baten) per geval; bedragen "
+                        "× € 1.000, zoals in de tabel per geval. De verdeling over alle partijen staat bij elk "
+                        "geval hieronder.",
         "muni_base": "Saldo gemeente (basisgeval)", "muni_median": "Saldo gemeente (mediaan)",
         "muni_range": "Saldo gemeente 90 %-interval", "muni_p": "Kans saldo gemeente > 0",
         "bc_muni": "B/K gemeente (mediaan; 90 %-interval)",
@@ -82,8 +85,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "chart": "Balance per case: base case and 90% interval of the draws.",
         "budget": "Who pays, who gains: the municipality per case",
         "budget_intro": "Balance of the municipality as a whole (benefits − costs, present value, all municipal "
-                        "domains together) and the municipal B/C ratio (financial benefits only) per case. The "
-                        "split over every party is given with each case below.",
+                        "domains together) and the municipal B/C ratio (financial benefits only) per case; amounts "
+                        "in € thousand, as in each case's table. The split over every party is given with each "
+                        "case below.",
         "muni_base": "Municipal balance (base case)", "muni_median": "Municipal balance (median)",
         "muni_range": "Municipal balance 90% interval", "muni_p": "P(municipal balance > 0)",
         "bc_muni": "Municipal B/C (median; 90% interval)",
@@ -203,8 +207,8 @@ def _comparison(rows: list[Mapping[str, Any]], titles: Mapping[tuple[str, str], 
 def _budget_row(title: str, res: Mapping[str, Any], lang: Lang) -> list[str]:
     m = res["municipality"]
     bal, bc = m["balance"], m["bc"]
-    return [title, format_money(bal["base"], lang=lang), format_money(bal["p50"], lang=lang),
-            format_money_range(bal["p5"], bal["p95"], lang=lang), format_probability(m["p_balance_gt_0"], lang=lang),
+    return [title, format_thousands(bal["base"], lang=lang), format_thousands(bal["p50"], lang=lang),
+            format_thousands_range(bal["p5"], bal["p95"], lang=lang), format_probability(m["p_balance_gt_0"], lang=lang),
             f"{format_ratio(bc['p50'], lang=lang)}; {format_ratio_range(bc['p5'], bc['p95'], lang=lang)}"]
 
 
