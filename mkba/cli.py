@@ -567,7 +567,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from . import sensitivity as sa
-    from .outputs.sensitivity_report import ranking_table, write_sensitivity
+    from .outputs.sensitivity_report import SensitivityCharts, ranking_table, write_sensitivity
 
     study = _load(args.study)
     where = f"sensitivity --method {args.method}"
@@ -586,36 +586,46 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                            what="model evaluations", hint="use a smaller --n")
         except SizeError as exc:
             raise UsageError(f"--n: {exc}") from None
-    try:
-        ow = sa.oneway_study(study, target=args.target)
-        sp = sa.spider(study.model, study.parameters, target=args.target)
-        sw = sa.switching_values(study.model, study.parameters, target=args.target)
-        if args.method == "oneway":
-            ds = sa.flag_independence(sa.oneway_indices(ow), study.parameters)
-        else:
-            extra = {"quantile_range": args.quantile_range} if args.method == "morris" else {}
-            ds = sa.analyse_study(study, method=args.method, target=args.target, n=args.n, seed=args.seed,
-                                  groups=args.groups, **extra)
-    except ValueError as exc:
-        raise UsageError(f"{where}{f' --n {args.n}' if args.n else ''}: {exc}") from None
-    from .outputs.folder import FolderBusy, output_folder
-    from .outputs.sensitivity_report import sensitivity_stem
-
-    # its own all-or-nothing folder, named by method, grouping and target: results never overwrite others
-    stem = sensitivity_stem(args.method, args.groups, args.target)
-    name = f"{study.name}.{stem}"
-    try:
-        with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
-            ds.attrs.update(run_id=stage.run_id, study_hash=study.content_hash, groups=int(bool(args.groups)))
-            own = study.options.item_labels.get(args.target) if args.target in study.model.items else None
+    lang = study.spec.study.language
+    own = study.options.item_labels.get(args.target) if args.target in study.model.items else None
+    # The one-way values first (2k + 1 model rows): their charts are drawn by a helper process while
+    # the global method runs here; the switching values only where they are shown (--method oneway).
+    with SensitivityCharts(lang=lang, svg=args.svg) as charts:
+        try:
+            ow = sa.oneway_study(study, target=args.target)
+            sp = sa.spider(study.model, study.parameters, target=args.target)
+            sw = sa.switching_values(study.model, study.parameters, target=args.target) \
+                if args.method == "oneway" else None
             if own:  # an own line: the charts name it by its title, not by its key
-                for d in (ds, ow, sp, sw):
-                    d.attrs["target_title"] = json.dumps(list(own))
-            written = write_sensitivity(stage.path, ds, oneway=ow, spider=sp, switching=sw,
-                                        lang=study.spec.study.language, stem=stem)
-    except FolderBusy as exc:
-        raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
-                         "or choose another --out") from None
+                for d in (ow, sp, sw):
+                    if d is not None:
+                        d.attrs["target_title"] = json.dumps(list(own))
+            charts.oneway(ow, sp)
+            if args.method == "oneway":
+                ds = sa.flag_independence(sa.oneway_indices(ow), study.parameters)
+            else:
+                extra = {"quantile_range": args.quantile_range} if args.method == "morris" else {}
+                ds = sa.analyse_study(study, method=args.method, target=args.target, n=args.n, seed=args.seed,
+                                      groups=args.groups, **extra)
+        except ValueError as exc:
+            raise UsageError(f"{where}{f' --n {args.n}' if args.n else ''}: {exc}") from None
+        charts.indices(ds.assign_attrs(target_title=json.dumps(list(own))) if own else ds)
+        from .outputs.folder import FolderBusy, output_folder
+        from .outputs.sensitivity_report import sensitivity_stem
+
+        # its own all-or-nothing folder, named by method, grouping and target: results never overwrite others
+        stem = sensitivity_stem(args.method, args.groups, args.target)
+        name = f"{study.name}.{stem}"
+        try:
+            with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
+                ds.attrs.update(run_id=stage.run_id, study_hash=study.content_hash, groups=int(bool(args.groups)))
+                if own:
+                    ds.attrs["target_title"] = json.dumps(list(own))
+                written = write_sensitivity(stage.path, ds, oneway=ow, spider=sp, switching=sw, lang=lang, stem=stem,
+                                            charts=charts)
+        except FolderBusy as exc:
+            raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
+                             "or choose another --out") from None
     written = [stage.final_of(p) for p in written]
     if args.json:
         print(json.dumps(sa.to_json(ds)))
@@ -885,6 +895,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: outputs/); writes DIR/<study>.sensitivity-<method>[-grouped]"
                         "[-<target>]/ (or <name>-2, … when it exists)")
     p.add_argument("--overwrite", action="store_true", help="replace that folder if it exists")
+    p.add_argument("--svg", action="store_true", help="also write the tornado chart as SVG (default: PNG only)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_sensitivity)
 

@@ -5,6 +5,7 @@ checks, and the ``mkba sensitivity`` command."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +33,14 @@ from mkba.sensitivity import (
 from mkba.simulator.domain import ACTORS, ITEM_KIND, ITEMS
 
 PI = np.pi
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc ("Z" = ended, not yet reaped), "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
 
 # --- analytic test functions -------------------------------------------------------------------
 # Ishigami & Homma (1990) with a = 7, b = 0.1 on [-π, π]^3; indices from Sobol' & Levitan (1999):
@@ -320,8 +329,76 @@ class TestCharts:
         with pytest.raises(ValueError, match="lang"):
             plot_tornado(ow, lang="de")
 
+    def test_helper_process_draws_the_same_bytes(self, forward_path):
+        # the command draws its charts in a forked helper while it computes: the files must be those
+        # drawn here, in the order asked, SVG only on request
+        from mkba.outputs.sensitivity_report import SensitivityCharts
+
+        study = mkba.Study.from_toml(forward_path)
+        ow, sp = oneway_study(study), spider(study.model, study.parameters)
+        ds = analyse(study.model, study.parameters, method="sobol", n=64, seed=3)
+        files = {}
+        for processes, svg in ((2, False), (1, False), (1, True)):
+            with SensitivityCharts(lang="en", svg=svg, processes=processes) as charts:
+                charts.oneway(ow, sp)
+                charts.indices(ds)
+                files[processes, svg] = charts.files()
+        assert list(files[2, False]) == ["tornado.png", "spider.png", "indices-sobol.png"]
+        assert files[2, False] == files[1, False]
+        assert all(b.startswith(b"\x89PNG") for b in files[2, False].values())
+        assert list(files[1, True]) == ["tornado.png", "tornado.svg", "spider.png", "indices-sobol.png"]
+        assert files[1, True]["tornado.png"] == files[1, False]["tornado.png"]
+        assert b"<svg" in files[1, True]["tornado.svg"]
+
+    def test_helper_error_reaches_the_caller(self, forward_path):
+        from mkba.outputs.sensitivity_report import SensitivityCharts
+
+        study = mkba.Study.from_toml(forward_path)
+        with SensitivityCharts(processes=2) as charts:
+            charts.indices(oneway_study(study).assign_attrs(method="sobol"))  # no value/index: not indices
+            with pytest.raises(ValueError, match="not an indices Dataset"):
+                charts.files()
+
 
 class TestCli:
+    @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+    def test_killed_command_leaves_no_chart_helper(self, tmp_path, forward_path):
+        """SIGKILL of `mkba sensitivity` while its chart helper runs: the helper ends too (no orphan left
+        waiting for work), and no final folder appears."""
+        import os
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        root = Path(__file__).resolve().parents[1]
+        cmd = [sys.executable, "-m", "mkba.cli", "sensitivity", str(forward_path), "--n", "65536", "--out",
+               str(tmp_path)]
+        proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        children: list[int] = []
+        deadline = time.monotonic() + 60
+        while not children and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            try:
+                children = [int(c) for f in Path(f"/proc/{proc.pid}/task").glob("*/children")
+                            for c in f.read_text().split()]
+            except OSError:
+                pass
+        assert children, "the command started no chart helper"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        try:
+            while any(_state(c) not in ("", "Z") for c in children):
+                assert time.monotonic() < deadline, "the chart helper outlived its killed command"
+                time.sleep(0.1)
+        finally:
+            for c in children:  # never leave one behind, even when the assertion fails
+                if _state(c) not in ("", "Z"):
+                    os.kill(c, signal.SIGKILL)
+        assert not [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+
     def test_json(self, tmp_path, capsys, forward_path):
         code = main(["sensitivity", str(forward_path), "--method", "sobol", "--n", "128", "--seed", "2",
                      "--out", str(tmp_path), "--json"])
@@ -336,9 +413,18 @@ class TestCli:
         st = [out["indices"][p]["ST"] for p in out["ranking"]]
         assert st == sorted(st, reverse=True)
         d = tmp_path / f"{study.name}.sensitivity-sobol"
-        for f in ("tornado.png", "tornado.svg", "spider.png", "indices-sobol.png", "sensitivity-sobol.nc"):
-            assert (d / f).stat().st_size > 0
+        assert sorted(p.name for p in d.iterdir()) == ["indices-sobol.png", "sensitivity-sobol.csv",
+                                                      "sensitivity-sobol.nc", "spider.png", "tornado.png"]
+        assert all(p.stat().st_size > 0 for p in d.iterdir())
         assert sorted(p.name for p in tmp_path.iterdir()) == [d.name]  # no temporary or lock left
+        # --svg adds the tornado as SVG; every other file is the same (same seed: same indices)
+        assert main(["sensitivity", str(forward_path), "--method", "sobol", "--n", "128", "--seed", "2",
+                     "--out", str(tmp_path), "--json", "--svg"]) == 0
+        assert json.loads(capsys.readouterr().out) == out
+        d2 = tmp_path / f"{study.name}.sensitivity-sobol-2"
+        assert sorted(p.name for p in d2.iterdir()) == sorted([*(p.name for p in d.iterdir()), "tornado.svg"])
+        for f in ("tornado.png", "spider.png", "indices-sobol.png", "sensitivity-sobol.csv"):
+            assert (d / f).read_bytes() == (d2 / f).read_bytes(), f
 
     def test_oneway_table_and_groups(self, tmp_path, capsys, retro_path):
         assert main(["sensitivity", str(retro_path), "--method", "oneway", "--target", "bc_financial",

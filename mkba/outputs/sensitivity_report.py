@@ -1,16 +1,18 @@
 """Sensitivity results for people and files: the console ranking table and the written outputs
-(indices NetCDF + CSV, tornado PNG/SVG, spider PNG, indices bar chart PNG), each written atomically."""
+(indices NetCDF + CSV, tornado PNG (+ SVG on request), spider PNG, indices bar chart PNG), each written
+atomically; the charts drawn by :class:`SensitivityCharts`, in a helper process while the caller computes."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
 from ..simulator.results import atomic_write
 
-__all__ = ["ranking_table", "write_sensitivity"]
+__all__ = ["SensitivityCharts", "ranking_table", "render_chart", "write_sensitivity"]
 
 
 def _num(v: float, conf: float | None = None) -> str:
@@ -75,6 +77,114 @@ def sensitivity_stem(method: str, groups: bool = False, target: str = "saldo") -
     return stem
 
 
+# The charts of a sensitivity result: file stem → the chart function's name in sensitivity_charts.
+_CHART_FUNCTIONS = {"tornado": "plot_tornado", "spider": "plot_spider", "indices": "plot_indices"}
+
+
+def render_chart(kind: str, ds: xr.Dataset, lang: str = "nl", formats: tuple[str, ...] = ("png",)) -> dict[str, bytes]:
+    """One sensitivity chart (``tornado``, ``spider`` or ``indices``) of ``ds`` drawn as image bytes per
+    format (150 dpi)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, never a window
+    import matplotlib.pyplot as plt
+
+    from . import sensitivity_charts
+
+    fig = getattr(sensitivity_charts, _CHART_FUNCTIONS[kind])(ds, lang=lang).figure
+    try:
+        out = {}
+        for fmt in formats:
+            buf = io.BytesIO()
+            fig.savefig(buf, dpi=150, format=fmt)
+            out[fmt] = buf.getvalue()
+        return out
+    finally:
+        plt.close(fig)
+
+
+def _helper_start(parent: int) -> None:
+    import gc
+    import os
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops the helper
+    gc.freeze()  # the objects inherited from the caller are never garbage: collections skip them
+
+    def watch() -> None:  # a caller killed outright (SIGKILL) cannot stop its helper: it ends itself
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class SensitivityCharts:
+    """The charts of one sensitivity result, drawn while the caller computes.
+
+    Drawing is pure-Python matplotlib work (importing it alone takes ~0.3 s) that does not depend on the
+    Sobol, Morris or FAST design, so ``mkba sensitivity`` hands the one-way charts to one forked helper
+    process as soon as the one-way values exist and the indices chart as soon as the indices do; the
+    helper returns image bytes that :func:`write_sensitivity` writes into the output folder. One helper:
+    the second core of a 2-core machine, not a pool competing with the analysis. Without ``fork`` (or
+    with one core, or ``processes=1``) each chart is drawn here, when it is asked for."""
+
+    def __init__(self, *, lang: str = "nl", svg: bool = False, processes: int | None = None) -> None:
+        import multiprocessing as mp
+        import os
+
+        self.lang, self.svg = lang, svg
+        self._jobs: dict[str, Any] = {}  # file stem → Future (helper) or the finished bytes by format
+        self._pool: Any = None
+        helper = (processes is None and (os.cpu_count() or 1) > 1) or (processes or 1) > 1
+        if helper and "fork" in mp.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"),
+                                             initializer=_helper_start, initargs=(os.getpid(),))
+
+    def _submit(self, stem: str, kind: str, ds: xr.Dataset, formats: tuple[str, ...]) -> None:
+        if self._pool is not None:
+            self._jobs[stem] = self._pool.submit(render_chart, kind, ds, self.lang, formats)
+        else:
+            self._jobs[stem] = render_chart(kind, ds, self.lang, formats)
+
+    def oneway(self, oneway: xr.Dataset, spider: xr.Dataset) -> None:
+        """Tornado (PNG, and SVG when asked) and spider (PNG) charts of the one-way values."""
+        self._submit("tornado", "tornado", oneway, ("png", "svg") if self.svg else ("png",))
+        self._submit("spider", "spider", spider, ("png",))
+
+    def indices(self, indices: xr.Dataset) -> None:
+        """The bar chart of a global method's indices (``indices-<method>.png``; none for ``oneway``)."""
+        method = str(indices.attrs["method"])
+        if method != "oneway":
+            self._submit(f"indices-{method}", "indices", indices, ("png",))
+
+    def files(self) -> dict[str, bytes]:
+        """Every chart asked for, as ``{file name: bytes}`` in the order asked (waits for the helper)."""
+        out = {}
+        for stem, job in self._jobs.items():
+            images = job.result() if hasattr(job, "result") else job
+            out.update({f"{stem}.{fmt}": data for fmt, data in images.items()})
+        return out
+
+    def close(self) -> None:
+        """Stop the helper (unfinished charts are dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> SensitivityCharts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def write_sensitivity(
     out: Path,
     indices: xr.Dataset,
@@ -84,17 +194,19 @@ def write_sensitivity(
     switching: xr.Dataset | None = None,
     lang: str = "nl",
     stem: str | None = None,
+    svg: bool = False,
+    charts: SensitivityCharts | None = None,
 ) -> list[Path]:
-    """Write ``<stem>.nc`` and ``.csv`` (default stem ``sensitivity-<method>``), ``tornado.png``/``.svg``,
-    ``spider.png`` and (for a global method) ``indices-<method>.png`` under ``out``; return the paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, never a window
-    import matplotlib.pyplot as plt
-
+    """Write ``<stem>.nc`` and ``.csv`` (default stem ``sensitivity-<method>``), ``tornado.png`` (and
+    ``tornado.svg`` with ``svg``), ``spider.png`` and (for a global method) ``indices-<method>.png``
+    under ``out``; return the paths. ``charts``: the charts already asked for (drawn while the caller
+    computed, see :class:`SensitivityCharts`); without it they are drawn here."""
     from ..simulator.results import write_netcdf
-    from .sensitivity_charts import plot_indices, plot_spider, plot_tornado
 
+    if charts is None:
+        charts = SensitivityCharts(lang=lang, svg=svg, processes=1)
+        charts.oneway(oneway, spider)
+        charts.indices(indices)
     method = str(indices.attrs["method"])
     written: list[Path] = []
     ds = _clean_attrs(indices)
@@ -113,21 +225,8 @@ def write_sensitivity(
     table = frame.join(conf.loc[:, conf.notna().any()])
     atomic_write(csv, lambda p: table.to_csv(p, encoding="utf-8"))
     written.append(csv)
-
-    def save(fig: object, name: str) -> None:
+    for name, data in charts.files().items():
         path = out / name
-        atomic_write(path, lambda p: fig.savefig(p, dpi=150, format=path.suffix[1:]))  # type: ignore[attr-defined]
+        atomic_write(path, lambda p, data=data: p.write_bytes(data))
         written.append(path)
-
-    fig = plot_tornado(oneway, lang=lang).figure  # type: ignore[arg-type]
-    save(fig, "tornado.png")
-    save(fig, "tornado.svg")
-    plt.close(fig)
-    fig = plot_spider(spider, lang=lang).figure  # type: ignore[arg-type]
-    save(fig, "spider.png")
-    plt.close(fig)
-    if method != "oneway":
-        fig = plot_indices(indices, lang=lang).figure  # type: ignore[arg-type]
-        save(fig, f"indices-{method}.png")
-        plt.close(fig)
     return written
