@@ -91,84 +91,6 @@ def _progress(total: int, enabled: bool) -> Any:
     return bar, bar.update
 
 
-def _fmt(v: float, ratio: bool) -> str:
-    if v != v:  # NaN: an undefined ratio (its denominator is 0)
-        return "n/a"
-    if ratio:  # as the report writes it (the MKBA-tool's precision), so console and report never disagree
-        from .outputs.formatting import format_ratio
-
-        return format_ratio(v, lang="en")
-    return f"{v:,.0f}"
-
-
-def _print_table(result: dict[str, Any]) -> None:
-    from .outputs.summary import summary_rows
-
-    rows = summary_rows(result)
-    print(f"{result['study']} ({result['scenario']}): {result['draws']:,} draws, seed {result['seed']}, "
-          f"sampler {result['sampler']}")
-    head = f"{'line':<22}{'base':>14}{'mean':>14}{'P5':>14}{'P50':>14}{'P95':>14}"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        ratio = r["kind"] == "ratio"
-        if r["kind"] in ("total", "ratio") and r["name"] in ("costs", "bc_social"):
-            print("-" * len(head))
-        print(f"{r['name']:<22}" + "".join(f"{_fmt(r[k], ratio):>14}" for k in ("base", "mean", "p5", "p50", "p95")))
-    from .outputs.formatting import format_probability
-
-    def said(v: float) -> str:  # "= 0.957", or "> 0.999": a finite sample is never a certainty
-        text = format_probability(v, lang="en", decimals=3)
-        return text if text[0] in "<>" or v != v else f"= {text}"
-
-    p = {k: said(v) for k, v in result["probabilities"].items()}
-    print("-" * len(head))
-    print(f"P(bc_social > 1) {p['bc_social_gt_1']}   P(bc_financial > 1) {p['bc_financial_gt_1']}   "
-          f"P(bc_municipal > 1) {p['bc_municipal_gt_1']}   P(saldo > 0) {p['saldo_gt_0']}")
-    base = {r["name"]: r["base"] for r in rows if r["kind"] == "ratio"}
-    print("ratios at the report's precision (nearest 0.05); base unrounded: "
-          + ", ".join(f"{k} {v:.3f}" for k, v in base.items() if v == v))
-    for name, share in result.get("undefined", {}).items():
-        if share > 0:
-            print(f"note: {name} is undefined (n/a) in {share:.1%} of the draws: its costs are 0 there"
-                  + (" (e.g. no municipal costs)" if name == "bc_municipal" else ""))
-
-
-def _print_plan(result: dict[str, Any]) -> None:
-    """With a [plan]: the municipal budget per year (undiscounted cash flows) with its 90 % interval."""
-    plan = result.get("plan")
-    if not plan:
-        return
-    m = plan["municipal"]
-    print()
-    print("municipal budget per year (benefits - costs of the municipality, cash flows, not discounted)")
-    head = f"{'year':<8}{'base':>14}{'P5':>14}{'P50':>14}{'P95':>14}"
-    print(head)
-    print("-" * len(head))
-    for i, year in enumerate(plan["years"]):
-        print(f"{year:<8}" + "".join(f"{_fmt(m[k][i], False):>14}" for k in ("base", "p5", "p50", "p95")))
-
-
-def _print_budget(result: dict[str, Any], lang: str) -> None:
-    """The budget view "Wie betaalt, wie wint" / "Who pays, who gains" (NPV per party)."""
-    from .outputs.budget import BUDGET_TITLE, budget_ratio_sentence, budget_table
-
-    if "actors" not in result:
-        return
-    lang = "nl" if lang == "nl" else "en"
-    header, rows, indent = budget_table(result, lang)
-    rows = [[("  " * k) + r[0], *r[1:]] for r, k in zip(rows, indent)]
-    widths = [max(len(x[i]) for x in (header, *rows)) + 2 for i in range(len(header))]
-    print()
-    print(BUDGET_TITLE[lang] + (" (contante waarde)" if lang == "nl" else " (present value)"))
-    line = header[0].ljust(widths[0]) + "".join(h.rjust(w) for h, w in zip(header[1:], widths[1:]))
-    print(line)
-    print("-" * len(line))
-    for r in rows:
-        print(r[0].ljust(widths[0]) + "".join(c.rjust(w) for c, w in zip(r[1:], widths[1:])))
-    print(budget_ratio_sentence(result, lang))
-
-
 def _file_kind(path: str) -> str:
     """"batch" (a [batch] table), "study" (a [study] table) or "" (neither, or unreadable: the loader
     reports why)."""
@@ -352,30 +274,15 @@ def _watch_list(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.strip() for w in args.watch for t in w.split(",") if t.strip()))
 
 
-def _print_convergence(conv: Any) -> None:
-    from .outputs.formatting import format_probability
-    state = ("reached" if conv.converged else f"NOT reached (cap {conv.max_draws:,} draws)")
-    print(f"precision ± € {conv.precision:,.0f} and ± {conv.prob_precision:g} for P(ratio > 1), 95 % confidence: "
-          f"{state} after {conv.draws:,} draws")
-    last = conv.history[-1]
-    for t in conv.watch:
-        if t in conv.skipped:
-            print(f"  {t}: undefined in every draw (n/a), not watched")
-        elif t.startswith("bc_"):
-            k = f"{t}.p_gt_1"
-            est = format_probability(last.estimates[k], lang="en", decimals=4)
-            print(f"  P({t} > 1) {est if est[0] in '<>' else '= ' + est} ± {last.half_widths[k]:.2g}")
-        else:
-            print(f"  {t}: " + "   ".join(f"{q.upper()} {last.estimates[f'{t}.{q}']:,.0f} ± "
-                                          f"{last.half_widths[f'{t}.{q}']:,.0f}" for q in ("p5", "p50", "p95")))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    from .outputs.console import lang_of, written_line
+
     if args.max_draws is not None and args.precision is None:
         raise UsageError("--max-draws needs --precision")
     if (args.watch or args.prob_precision is not None) and args.precision is None:
         raise UsageError("--watch and --prob-precision need --precision")
-    study = _load(args.study).scenario(args.scenario)
+    root = _load(args.study)
+    study = root.scenario(args.scenario)
     if args.precision is not None:
         from .simulator.convergence import PROB_PRECISION, check_watch
 
@@ -416,15 +323,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print(json.dumps(json_ready(result)))  # an undefined ratio is null, never NaN
     else:
-        _print_table(result)
-        _print_budget(result, args.lang or study.spec.study.language)
-        _print_plan(result)
-        if conv is not None:
-            _print_convergence(conv)
-        print(f"written: {out / 'results.nc'}, {out / 'summary.csv'}"
-              + ("" if args.no_report else f", {out / 'report.html'}, {out / 'report.md'}, {out / 'report.docx'}, "
-                                           f"{out / 'summary.xlsx'}"))
+        _print_run(result, conv, root, study, args.lang, out / "results.nc")
+        print(written_line([out / "results.nc", out / "summary.csv", *([] if args.no_report else [
+            out / "report.html", out / "report.md", out / "report.docx", out / "summary.xlsx"])],
+            lang_of(args.lang, study.spec.study.language)))
     return 0
+
+
+def _print_run(result: dict[str, Any], conv: Any, root: Study, study: Study, lang: str | None, results: Path) -> None:
+    """The console view of a run in the report language: lines, budget view, plan, convergence."""
+    from .outputs.console import budget_lines, convergence_lines, lang_of, plan_lines, run_lines
+
+    language = lang_of(lang, study.spec.study.language)
+    title = root.spec.study.title or root.name
+    if study.scenario_name != "base":
+        title += " — " + root.scenario_title(study.scenario_name)
+    own = study.options.item_labels
+    lines = run_lines(result, language, title=title, own=own) + budget_lines(result, language)
+    if result.get("plan"):
+        import xarray as xr
+
+        from .outputs.plan import base_split
+
+        with xr.open_dataset(results, engine="h5netcdf") as ds:  # the base-case flows only
+            lines += plan_lines(result, language, base_split(ds))
+    if conv is not None:
+        lines += convergence_lines(conv, language, own)
+    print("\n".join(lines))
 
 
 def _batch_report(args: argparse.Namespace) -> int:
@@ -491,7 +416,8 @@ def _scheduler_address(text: str) -> bool:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .outputs.batch_summary import batch_csv_text, format_batch_table, summarise_batch, write_batch_chart
+    from .outputs.batch_summary import (batch_csv_text, batch_language, format_batch_table, summarise_batch,
+                                        write_batch_chart)
     from .simulator.batch import Batch
     from .simulator.cluster import run_batch
     from .simulator.results import atomic_write
@@ -542,10 +468,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     with res.open() as ds:
-        rows = summarise_batch(ds)
+        lang = args.lang or batch_language(ds)
+        rows = summarise_batch(ds, lang)
     csv_path = res.root / "summary.csv"
     atomic_write(csv_path, lambda p: p.write_text(batch_csv_text(rows), encoding="utf-8"))
-    charts = [] if args.no_chart else write_batch_chart(rows, res.root)
+    charts = [] if args.no_chart else write_batch_chart(rows, res.root, lang=lang)
     outputs = {"dir": str(res.root), "results": str(res.results), "manifest": str(res.manifest),
                "summary": str(csv_path), "charts": [str(c) for c in charts]}
     if args.json:
@@ -557,11 +484,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
                           "tasks": {"total": res.total, "computed": res.computed, "reused": res.reused},
                           "cases": rows, "outputs": outputs})))
     else:
-        print(f"batch {batch.name}: {len(batch.cases)} study × scenario cases, {batch.draws:,} draws each, "
-              f"seed {batch.seed}, sampler {batch.sampler}; tasks {res.computed} computed, {res.reused} reused "
-              f"({res.executor}, {res.seconds:.1f} s)")
-        print(format_batch_table(rows), end="")
-        print("written: " + ", ".join([str(res.results), str(csv_path), *map(str, charts)]))
+        from .outputs.console import batch_head, written_line
+
+        print(batch_head(batch.spec.batch.title or batch.name, len(batch.cases), batch.draws, batch.seed, batch.sampler,
+                         res.computed, res.reused, res.seconds, lang))
+        print(format_batch_table(rows, lang), end="")
+        print(written_line([res.results, csv_path, *charts], lang))
     return 0
 
 
@@ -670,56 +598,18 @@ def _alternative_studies(study: Study, names: list[str]) -> dict[str, Study]:
     return studies
 
 
-def _print_decision(a: Any, lang: str) -> None:
-    from .decision.section import worth_mentioning
-    from .decision.section import headline
+def _print_decision(a: Any, lang: str, title: str) -> None:
+    """The decision in the report's words and tables (the section "Besluit en onzekerheid"), in ``lang``."""
+    from .decision.analysis import CORRELATION_NOTE
+    from .decision.section import section_blocks, target_label
+    from .outputs.console import blocks_lines, decision_head
 
-    d = a.decision
-    print(f"{a.study}: decision on {a.target}, {a.draws:,} draws, seed {a.seed}")
-    print(headline(a, lang))
-    print(f"decision now: {d.best} (E[{a.target}] = {a.expected[0]:,.0f}); P(wrong) = {d.p_wrong:.3f}; "
-          f"expected loss = EVPI = {d.evpi:,.0f}")
-    head = f"{'what to measure first (EVPPI)':<46}{'value':>12}{'se':>10}{'% EVPI':>8}"
-    print(head)
-    print("-" * len(head))
-    evpi = a.evpi[0]
-    for name in a.ranking()[:10]:
-        i = a.inputs.index(name)
-        share = f"{100 * a.evppi[0, i] / evpi:.0f}" if evpi > 0 else "—"
-        print(f"{name:<46}{a.evppi[0, i]:>12,.0f}{a.evppi_se[0, i]:>10,.0f}{share:>8}")
-    print("-" * len(head))
-    for k in sorted(range(len(a.groups)), key=lambda k: -a.evppi_groups[0, k]):
-        g = list(a.groups)[k]
-        share = f"{100 * a.evppi_groups[0, k] / evpi:.0f}" if evpi > 0 else "—"
-        print(f"{'group ' + g:<46}{a.evppi_groups[0, k]:>12,.0f}{a.evppi_groups_se[0, k]:>10,.0f}{share:>8}")
-    if len(a.targets) > 1:
-        print(f"{'actor':<26}{'P(net > 0)':>12}{'EVPI':>12}  measure first")
-        for k, name in enumerate(a.targets[1:], start=1):
-            first = a.ranking(name)[0] if worth_mentioning(float(a.evpi[k]), float(a.expected[k])) else "—"
-            print(f"{name:<26}{a.p_gt_0[k]:>12.3f}{a.evpi[k]:>12,.0f}  {first}")
-    if a.acceptability is not None:
-        acc = a.acceptability
-        print("QALY value: " + "; ".join(f"P(saldo > 0) = {p:.3f} at {v:,.0f}" for v, p in acc.reference)
-              + (f"; break-even {acc.break_even:,.0f} (per draw P5–P95 {acc.break_even_p5:,.0f} – "
-                 f"{acc.break_even_p95:,.0f})" if acc.break_even > 0 else
-                 "; the expected saldo is positive even at 0 per QALY" if acc.break_even <= 0 else ""))
-    if a.alternatives is not None:
-        alt = a.alternatives
-        print(f"alternatives: best now {alt.decision.best}; P(another is better) = {alt.decision.p_wrong:.3f}; "
-              f"EVPI of the choice = {alt.decision.evpi:,.0f}")
-        for j, name in enumerate(alt.names):
-            m, lo, hi = alt.incremental[name]
-            print(f"  {name:<28} E = {alt.decision.expected[j]:>12,.0f}  P(best) = {alt.decision.p_best[j]:.3f}  "
-                  f"Δ vs {alt.base}: {m:,.0f} ({lo:,.0f} … {hi:,.0f})")
-    if a.failure is not None:
-        b = a.failure
-        where = " and ".join(
-            (f"{r.lower:.4g} <= " if r.lower is not None else "") + r.input + (f" <= {r.upper:.4g}" if r.upper is not None else "")
-            for r in b.restrictions)
-        print(f"where it fails: {a.target} < 0 in {100 * b.density:.0f}% of the draws where {where} "
-              f"(covers {100 * b.coverage:.0f}% of the failures)")
+    language = "nl" if lang == "nl" else "en"
+    print(decision_head(title, target_label(a.target, language), a.draws, a.seed, language))
+    print("\n".join(blocks_lines(section_blocks(a, language))))
     for note in a.notes:
-        print(f"note: {note}")
+        if note != CORRELATION_NOTE:  # the section says it in the reader's language
+            print(("let op: " if language == "nl" else "note: ") + note)
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -786,8 +676,13 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    _print_decision(a, lang)
-    print("written: " + ", ".join(map(str, written)))
+    from .outputs.console import written_line
+
+    title = root.spec.study.title or root.name
+    if args.scenario != "base":
+        title += " — " + root.scenario_title(args.scenario)
+    _print_decision(a, lang, title)
+    print(written_line(written, "nl" if lang == "nl" else "en"))
     return 0
 
 
@@ -871,6 +766,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the task files after the combined result is written (default: removed)")
     p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="combined result (default zarr)")
     p.add_argument("--no-chart", action="store_true", help="skip the PNG/SVG scenario chart")
+    p.add_argument("--lang", choices=("nl", "en"),
+                   help="language of the console table, the case titles and the chart (default: the first study's)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_batch)
 

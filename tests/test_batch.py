@@ -500,9 +500,10 @@ class TestOwnLinesInABatch:
         assert main(["batch", str(mixed_batch(tmp_path)), "--workers", "0", "--out", str(tmp_path / "o"),
                      "--no-chart", "--draws", "300"]) == 0
         text = capsys.readouterr().out
-        woerden = text[text.index("study woerden-2013"):text.index("study steenwijkerland-doorkijk")]
+        woerden = text[text.index("Studie: Inverdieneffecten sociaal makelpunt Woerden"):
+                       text.index("Studie: MKBA De Kop, Steenwijkerland")]
         assert woerden.count("Samenwerkingsrendement complexe") == 2  # base and pilot
-        assert OWN not in text and "Samenwerkingsrendement" not in text[text.index("study steenwijkerland"):]
+        assert OWN not in text and "Samenwerkingsrendement" not in text[text.index("Studie: MKBA De Kop"):]
 
 
 def test_one_line_name_with_two_meanings_is_refused(tmp_path, capsys):

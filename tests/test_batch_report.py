@@ -62,7 +62,7 @@ def test_one_section_per_case_plus_comparison_and_budget(zarr_report, batches):
     assert len(case_heads) == cases and case_heads[0] == "Basis"
     assert "Geen voorkomen escalatie (1 % → 0 %)" in case_heads
     # input paths of grid titles are said in words, never as prices.qaly_value
-    assert "prices.qaly_value" not in md and "Waarde van een QALY = 20000" in md
+    assert "prices.qaly_value" not in md and "Waarde van een QALY = 20.000" in md
     # every case has its own costs-and-benefits and budget tables (one level down)
     assert md.count("### Kosten en baten") == cases and md.count("### Wie betaalt, wie wint") == cases
     for name in ("report.md", "report.html", "report.docx", "charts/scenarios.png"):

@@ -62,7 +62,9 @@ class TestRun:
         monkeypatch.chdir(tmp_path)
         assert main(["run", "--draws", "500"]) == 0
         out = capsys.readouterr().out
-        assert "steenwijkerland-doorkijk" in out and "bc_social" in out
+        # the console speaks the study's language: the study's title and the labels, no internal names
+        assert "MKBA De Kop, Steenwijkerland — doorkijk" in out and "B/K maatschappelijk" in out
+        assert "bc_social" not in out and "null_situation" not in out
         assert (tmp_path / "outputs" / "steenwijkerland-doorkijk" / "results.nc").exists()
 
     def test_scenario(self, tmp_path, capsys, forward_path):
@@ -160,18 +162,21 @@ class TestConsole:
     def test_ratios_follow_the_report_rounding(self, tmp_path, capsys, forward_path):
         from mkba.outputs.formatting import format_ratio
 
-        assert main(["run", str(forward_path), "--draws", "2000", "--out", str(tmp_path), "--no-report"]) == 0
+        assert main(["run", str(forward_path), "--draws", "2000", "--out", str(tmp_path), "--no-report",
+                     "--lang", "en"]) == 0
         out = capsys.readouterr().out
         ds = xr.open_dataset(tmp_path / "steenwijkerland-doorkijk" / "results.nc")
+        labels = {"bc_social": "Social B/C", "bc_financial": "Financial B/C", "bc_municipal": "Municipal B/C"}
         for name in ("bc_social", "bc_financial", "bc_municipal"):
-            row = next(line.split() for line in out.splitlines() if line.startswith(name + " "))
+            row = next(line for line in out.splitlines() if line.startswith(labels[name] + " "))
+            row = [labels[name], *row[len(labels[name]):].split()]
             p5, p95 = (float(ds[name].quantile(q)) for q in (0.05, 0.95))
             # base, mean, P5, P50, P95 exactly as the report's format_ratio writes them (nearest 0.05)
             assert row[1] == format_ratio(float(ds[f"base_{name}"]), lang="en")
             assert row[3] == format_ratio(p5, lang="en") and row[5] == format_ratio(p95, lang="en")
             assert all(round(float(v) / 0.05, 6).is_integer() for v in row[1:])
         # the unrounded base ratios are said once, next to the table: 1.122 is not hidden behind 1.10
-        assert f"bc_financial {float(ds['base_bc_financial']):.3f}" in out
+        assert f"Financial B/C {float(ds['base_bc_financial']):.3f}" in out
         assert "nearest 0.05" in out
 
     def test_closed_pipe_ends_quietly_with_exit_0(self, tmp_path):
@@ -188,5 +193,5 @@ class TestConsole:
     def test_head_1_in_a_shell_pipeline(self, tmp_path):
         cmd = (f"set -o pipefail; {sys.executable} -m mkba.cli run --draws 500 --no-report --out {tmp_path} | head -1")
         proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0 and proc.stdout.startswith("steenwijkerland-doorkijk (base)"), proc.stderr
+        assert proc.returncode == 0 and proc.stdout.startswith("MKBA De Kop, Steenwijkerland — doorkijk: 500 trekkingen"), proc.stderr
         assert proc.stderr == ""

@@ -165,8 +165,8 @@ class TestCommandLine:
     def test_console_line(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["run", "--precision", "1", "--max-draws", "1000", "--no-report", "--out", str(tmp_path)]) == 0
         out = capsys.readouterr().out
-        assert "95 % confidence: NOT reached (cap 1,000 draws) after 1,000 draws" in out
-        assert "  saldo: P5 " in out and "P(bc_social > 1) > 0.9999 ± " in out
+        assert "95 % betrouwbaarheid: NIET bereikt (maximum 1.000 trekkingen) na 1.000 trekkingen" in out
+        assert "  Saldo: P5 " in out and "Kans B/K maatschappelijk > 1 > 0,9999 ± " in out
 
     @pytest.mark.parametrize("argv", [["--precision", "100", "--draws", "1000"], ["--max-draws", "1000"],
                                       ["--precision", "0"], ["--precision", "abc"], ["--watch", "saldo"],

@@ -87,12 +87,12 @@ class TestUndefinedRatio:
         # the console table: n/a and a one-line note, exit 0
         assert main(["run", str(path), "--draws", "1500", "--out", str(tmp_path / "b"), "--no-report"]) == 0
         out = capsys.readouterr().out
-        assert "P(bc_municipal > 1) n/a" in out
-        assert "note: bc_municipal is undefined (n/a) in 100.0% of the draws" in out
+        assert "Kans B/K gemeente > 1 n.v.t." in out
+        assert "let op: B/K gemeente is in 100,0 % van de trekkingen niet gedefinieerd (n.v.t.)" in out
 
     def test_probability_is_never_printed_as_certainty(self, forward_path, tmp_path, capsys):
         # every draw of the forward look has bc_social > 1; the console must not say 1.000
         assert main(["run", str(forward_path), "--draws", "2000", "--out", str(tmp_path), "--no-report"]) == 0
         out = capsys.readouterr().out
-        assert "P(bc_social > 1) > 0.999" in out
-        assert "1.000" not in out.splitlines()[-2]
+        line = next(x for x in out.splitlines() if x.startswith("Kans B/K maatschappelijk > 1"))
+        assert line.startswith("Kans B/K maatschappelijk > 1 > 0,999") and "1,000" not in line

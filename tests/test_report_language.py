@@ -156,3 +156,74 @@ def test_budget_table_adds_up(study, run, lang):
         checked += 1
     assert checked >= 6
     assert ("Bedragen × € 1.000" if lang == "nl" else "Amounts in € thousand") in md
+
+
+# --- the console speaks the same language (issue 13 item 2) ---------------------------------------
+
+def _console_body(out: str) -> str:
+    """The console text without the "geschreven:" line (the paths of the files written)."""
+    return "\n".join(line for line in out.splitlines() if not line.startswith(("geschreven: ", "written: ")))
+
+
+def _check_dutch_console(body: str, words: list[str], names: list[str]) -> None:
+    for name in names:
+        assert name not in body, f"input path {name!r} on the console"
+    for key in (*ITEMS, *ACTORS, "bc_social", "bc_financial", "bc_municipal"):
+        if "_" in key:
+            assert key not in body, f"internal key {key!r} on the console"
+    assert not re.search(r"\b(reach|costs|effects|prices|finance|timing|plan)\.[a-z_]+", body)
+    for pattern in INTERNAL:
+        assert not pattern.search(body), f"{pattern.pattern!r} on the console"
+    for w in sorted(words, key=len, reverse=True):
+        body = body.replace(w, " ")
+    found = sorted({w for w in ENGLISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", body, re.I)})
+    assert not found, f"English words on the Dutch console: {found}"
+
+
+def test_run_console_in_dutch(case, run, tmp_path):
+    from cli_run import run_cli
+
+    study, scenario = case
+    code, out, err = run_cli(["run", str(study.source), "--scenario", scenario, "--draws", "300", "--no-report",
+                              "--out", str(tmp_path)])
+    assert code == 0, err
+    assert "Post" in out and "Wie betaalt, wie wint" in out
+    if scenario == "meerjarenplan":
+        assert "Begroting van de gemeente per jaar" in out and "Investeringen" in out
+    _check_dutch_console(_console_body(out), _study_words(study, run[0], "nl"), list(study.parameters))
+
+
+@pytest.mark.parametrize("stem", ["steenwijkerland-doorkijk", "west-betuwe-2020"])
+def test_decide_console_in_dutch(stem, tmp_path):
+    from cli_run import run_cli
+
+    study = Study.from_toml(next(p for p in STUDIES if p.stem == stem))
+    code, out, err = run_cli(["decide", str(study.source), "--draws", "600", "--out", str(tmp_path)])
+    assert code == 0, err
+    assert "Besluit en onzekerheid" in out and "Per actor" in out
+    words = [study.spec.study.title, *(sc.title for sc in study.spec.scenarios)]
+    _check_dutch_console(_console_body(out), [w for w in words if w], list(study.parameters))
+
+
+def test_batch_console_and_csv_in_dutch(tmp_path):
+    import csv
+
+    from cli_run import run_cli
+
+    from mkba.simulator.batch import Batch
+
+    path = STUDIES[0].parent / "steenwijkerland-doorkijk-batch.toml"
+    batch = Batch.from_toml(path)
+    code, out, err = run_cli(["batch", str(path), "--draws", "200", "--workers", "0", "--no-chart", "--out",
+                              str(tmp_path)])
+    assert code == 0, err
+    words = [batch.spec.batch.title, *(g.title for g in batch.spec.grids)]
+    for _, s in batch.studies:
+        words += [s.spec.study.title, *(sc.title for sc in s.spec.scenarios)]
+    names = sorted({n for _, s in batch.studies for n in s.parameters})
+    _check_dutch_console(_console_body(out), [w for w in words if w], names)
+    assert "Waarde van een QALY = 20.000" in out  # a grid point by its input's label
+    with open(tmp_path / batch.name / "summary.csv", encoding="utf-8") as f:
+        titles = [row["title"] for row in csv.DictReader(f)]
+    assert titles and not any(n in t for t in titles for n in names)
+    assert "basis" in titles and any("Waarde van een QALY = 50.000" in t for t in titles)

@@ -253,7 +253,8 @@ def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
             first = t["none"]
             if worth_mentioning(float(a.evpi[k]), float(a.expected[k])):
                 first = input_label(a.ranking(name)[0], lang)
-            arows.append([target_label(name, lang), format_money(float(a.expected[k]), lang=lang),
+            who = target_label(name, lang)
+            arows.append([who[:1].upper() + who[1:], format_money(float(a.expected[k]), lang=lang),
                           format_probability(float(a.p_gt_0[k]), lang=lang),
                           format_money(float(a.evpi[k]), lang=lang), first])
         out.append(("table", {"header": [t["actor"], t["net"], t["p_net"], t["evpi"], t["first"]], "rows": arows,

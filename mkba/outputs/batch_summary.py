@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,22 +19,65 @@ import numpy as np
 import xarray as xr
 
 from ..simulator.domain import ITEMS
+from ..simulator.labels import input_label
+from .formatting import Lang, format_number, format_probability, format_ratio
 from .summary import QUANTILES, RATIOS, prob_above
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["summarise_batch", "format_batch_table", "batch_csv_text", "plot_batch", "write_batch_chart",
-           "MEASURES"]
+           "MEASURES", "batch_language", "case_title"]
 
 MEASURES = ("saldo", *RATIOS)
-LABELS = {  # Dutch / English
-    "saldo": "saldo (€) / net benefit",
-    "bc_social": "B/K maatschappelijk / social B/C",
-    "bc_financial": "B/K financieel / financial B/C",
-    "bc_municipal": "B/K gemeente / municipal B/C",
-    "delta_saldo": "Δ saldo t.o.v. basis / vs base (€)",
+_T: dict[str, dict[str, str]] = {
+    "nl": {"saldo": "Saldo (€; kans > 0)", "bc_social": "B/K maatschappelijk", "bc_financial": "B/K financieel",
+           "bc_municipal": "B/K gemeente", "delta_saldo": "Δ saldo t.o.v. basis (€)", "case": "Geval",
+           "measure": "Grootheid", "base": "Basisgeval", "p": "Kans > 1", "study": "Studie",
+           "municipal": "Gemeente {year} (€, niet verdisconteerd)", "base_scenario": "basis",
+           "chart_saldo": "Saldo (× € 1.000)", "chart_bc": "B/K maatschappelijk", "interval": "90 %-interval (P5–P95)",
+           "median": "mediaan", "base_case": "basisgeval", "title": "Scenario's vergeleken"},
+    "en": {"saldo": "Balance (€; P > 0)", "bc_social": "Social B/C", "bc_financial": "Financial B/C",
+           "bc_municipal": "Municipal B/C", "delta_saldo": "Δ balance vs base (€)", "case": "Case",
+           "measure": "Measure", "base": "Base case", "p": "P(> 1)", "study": "Study",
+           "municipal": "Municipality {year} (€, undiscounted)", "base_scenario": "base",
+           "chart_saldo": "Balance (€ thousand)", "chart_bc": "Social B/C", "interval": "90% interval (P5–P95)",
+           "median": "median", "base_case": "base case", "title": "Scenarios compared"},
 }
+
+
+def batch_language(ds: xr.Dataset) -> Lang:
+    """The language of a batch's outputs: that of its first study (Dutch unless that study is English)."""
+    try:
+        studies = json.loads(ds.attrs.get("studies", "{}") or "{}")
+    except ValueError:
+        studies = {}
+    first = next(iter(studies.values()), {})
+    return "en" if isinstance(first, dict) and first.get("language") == "en" else "nl"
+
+
+def case_title(ds: xr.Dataset, study: str, scenario: str, lang: Lang) -> str:
+    """A case's title as a reader sees it: the study's scenario title, or for a grid point the grid's
+    title with each input by its label and its value in the language's notation ("Waarde van een QALY =
+    20.000", not "prices.qaly_value = 20000"); the base scenario is "basis" / "base"."""
+    from ..simulator.batch import _show
+    from .inputs import format_value
+
+    title = str(ds["case_title"].sel(study=study, scenario=scenario).values) if "case_title" in ds else scenario
+    if scenario == "base" and title in ("", "base"):
+        return _T[lang]["base_scenario"]
+    try:
+        cases = json.loads(ds.attrs.get("cases", "[]") or "[]")
+    except ValueError:
+        cases = []
+    for case in cases:
+        if case.get("study") == study and case.get("scenario") == scenario:
+            for path, value in case.get("overrides", {}).items():
+                name = input_label(path, lang)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    title = title.replace(f"{path} = {_show(value)}", f"{name} = {format_value(float(value), lang)}")
+                title = title.replace(path, name)
+    return title
 
 
 def _quantiles(v: np.ndarray) -> dict[str, float]:
@@ -44,12 +88,18 @@ def _quantiles(v: np.ndarray) -> dict[str, float]:
     return {"mean": float(v.mean()), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2])}
 
 
-def summarise_batch(ds: xr.Dataset) -> list[dict[str, Any]]:
-    """One JSON-ready dict per present study × scenario, in the Dataset's order.
+def summarise_batch(ds: xr.Dataset, lang: Lang | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready dict per present study × scenario, in the Dataset's order; ``title`` is the case's
+    title in ``lang`` (default :func:`batch_language`; :func:`case_title`).
 
     ``delta_saldo`` is the per-draw difference to the study's ``base`` scenario: the scenarios share
     their uniforms (common random numbers), so this is the scenario's effect, not sampling noise."""
     rows = []
+    lang = batch_language(ds) if lang is None else lang
+    try:
+        meta = json.loads(ds.attrs.get("studies", "{}") or "{}")
+    except ValueError:
+        meta = {}
     present = ds["present"].values
     for i, study in enumerate(ds["study"].values.tolist()):
         base_saldo = None
@@ -63,7 +113,8 @@ def summarise_batch(ds: xr.Dataset) -> list[dict[str, Any]]:
             row: dict[str, Any] = {
                 "study": study,
                 "scenario": scenario,
-                "title": str(case["case_title"].values),
+                "title": case_title(ds, study, scenario, lang),
+                "study_title": str((meta.get(study) or {}).get("title") or study),
                 "base": {k: float(case[f"base_{k}"]) for k in ("costs", "benefits", *MEASURES)},
                 "summary": {m: _quantiles(values[m]) for m in MEASURES},
                 "probabilities": {
@@ -123,41 +174,43 @@ def _plan(case: xr.Dataset) -> dict[str, Any] | None:
         "base": [float(x) for x in base[keep]], **{k: [p[k] for p in per_year] for k in ("mean", "p5", "p50", "p95")}}}
 
 
-def _num(v: float, ratio: bool) -> str:
+def _num(v: float, ratio: bool, lang: Lang) -> str:
     if v != v:
         return "—"
-    return f"{v:,.2f}" if ratio else f"{v:,.0f}"
+    return format_ratio(v, lang=lang) if ratio else format_number(v, 0, lang=lang)
 
 
-def format_batch_table(rows: list[dict[str, Any]]) -> str:
-    """A compact console table: per study, per scenario one line for each measure."""
+def format_batch_table(rows: list[dict[str, Any]], lang: Lang = "nl") -> str:
+    """A compact console table in ``lang``: per study, per case its title and one line for each measure
+    (base case, P5, P50, P95, P(> 1) or, for the balance, P(> 0))."""
+    from .console import text_table
+
+    t = _T[lang]
     out: list[str] = []
-    head = f"{'scenario':<22}{'measure':<34}{'base':>12}{'P5':>12}{'P50':>12}{'P95':>12}{'P(>1)':>8}"
     for study in dict.fromkeys(r["study"] for r in rows):
-        out += [f"study {study}", head, "-" * len(head)]
+        body: list[list[str]] = []
         for r in (r for r in rows if r["study"] == study):
-            for k, m in enumerate(MEASURES):
+            body.append([r["title"][:1].upper() + r["title"][1:], "", "", "", "", ""])
+            for m in MEASURES:
                 ratio = m != "saldo"
                 s = r["summary"][m]
                 p = r["probabilities"][f"{m}_gt_1"] if ratio else r["probabilities"]["saldo_gt_0"]
-                name = r["scenario"] if k == 0 else ""
-                label = LABELS[m] if ratio else "saldo (€) [P(>0)]"
-                out.append(f"{name:<22}{label:<34}" + "".join(_num(v, ratio).rjust(12) for v in
-                           (r["base"][m], s["p5"], s["p50"], s["p95"])) + f"{p:>8.3f}")
+                body.append(["  " + t[m], *(_num(v, ratio, lang) for v in (r["base"][m], s["p5"], s["p50"], s["p95"])),
+                             format_probability(p, lang=lang, decimals=3)])
             if "delta_saldo" in r and r["scenario"] != "base":
                 d = r["delta_saldo"]
-                out.append(f"{'':<22}{LABELS['delta_saldo']:<34}" + "".join(
-                    _num(v, False).rjust(12) for v in (d["base"], d["p5"], d["p50"], d["p95"])))
+                body.append(["  " + t["delta_saldo"], *(_num(d[q], False, lang) for q in ("base", "p5", "p50", "p95")),
+                             ""])
             for line in r.get("lines", {}).values():  # own lines (NPV, €)
-                label = line["title"] if len(line["title"]) <= 32 else line["title"][:31] + "…"
-                out.append(f"{'':<22}{label + ' (€)':<34}" + "".join(
-                    _num(line[k], False).rjust(12) for k in ("base", "p5", "p50", "p95")))
+                title = line["title"] if lang == "nl" else line.get("title_en") or line["title"]
+                body.append([f"  {title} (€)", *(_num(line[q], False, lang) for q in ("base", "p5", "p50", "p95")), ""])
             if "plan" in r:  # the municipal budget per plan year (cash flows, not discounted)
                 m = r["plan"]["municipal"]
                 for k, year in enumerate(r["plan"]["years"]):
-                    out.append(f"{'':<22}{f'gemeente / municipal {year} (€)':<34}" + "".join(
-                        _num(m[q][k], False).rjust(12) for q in ("base", "p5", "p50", "p95")))
-            out.append("")
+                    body.append(["  " + t["municipal"].format(year=year),
+                                 *(_num(m[q][k], False, lang) for q in ("base", "p5", "p50", "p95")), ""])
+        name = rows[[r["study"] for r in rows].index(study)].get("study_title") or study
+        out += [f"{t['study']}: {name}", *text_table([t["case"], t["base"], "P5", "P50", "P95", t["p"]], body), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -197,13 +250,19 @@ def batch_csv_text(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def plot_batch(rows: list[dict[str, Any]], *, fig: Figure | None = None) -> Figure:
-    """Two panels, saldo and social B/C: per scenario the 90 % interval (bar), the median (●) and the
-    base case (◇), with the break-even line. Greyscale; returns the figure (never shown)."""
+def plot_batch(rows: list[dict[str, Any]], *, fig: Figure | None = None, lang: Lang = "nl") -> Figure:
+    """Two panels, saldo and social B/C: per case (by its title) the 90 % interval (bar), the median (●)
+    and the base case (◇), with the break-even line; in one language. Greyscale; returns the figure
+    (never shown)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
+    t = _T[lang]
     multi = len({r["study"] for r in rows}) > 1
-    labels = [f"{r['study']} · {r['scenario']}" if multi else r["scenario"] for r in rows]
+    # long titles keep their start and their end (a grid point differs in its value at the end)
+    short = [r["title"] if len(r["title"]) <= 48 else r["title"][:18] + "…" + r["title"][-29:] for r in rows]
+    short = [s[:1].upper() + s[1:] for s in short]
+    labels = [f"{r.get('study_title') or r['study']} · {s}" if multi else s for r, s in zip(rows, short)]
     n = len(rows)
     if fig is None:
         fig = Figure(figsize=(8.0, 1.2 + 0.38 * n), dpi=150, layout="constrained")
@@ -213,27 +272,28 @@ def plot_batch(rows: list[dict[str, Any]], *, fig: Figure | None = None) -> Figu
         s = [r["summary"][m] for r in rows]
         p5, p50, p95 = (np.array([v[k] for v in s]) / scale for k in ("p5", "p50", "p95"))
         base = np.array([r["base"][m] for r in rows]) / scale
-        ax.hlines(y, p5, p95, colors="#8c8c8c", linewidth=5, label="P5–P95 (90 %)")
-        ax.plot(p50, y, "o", color="#000000", markersize=5, label="mediaan / median")
+        ax.hlines(y, p5, p95, colors="#8c8c8c", linewidth=5, label=t["interval"])
+        ax.plot(p50, y, "o", color="#000000", markersize=5, label=t["median"])
         ax.plot(base, y, "D", markerfacecolor="#ffffff", markeredgecolor="#000000", markersize=5,
-                label="basisgeval / base case")
+                label=t["base_case"])
         ax.axvline(ref / scale, color="#000000", linestyle=(0, (1, 1.5)), linewidth=0.8)
-        ax.set_title(("Saldo (× € 1.000) / net benefit (€ k)" if m == "saldo" else
-                      "B/K maatschappelijk / social B/C"), fontsize=9)
+        ax.set_title(t["chart_saldo"] if m == "saldo" else t["chart_bc"], fontsize=9)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p, d=0 if m == "saldo" else 2: format_number(v, d, lang=lang)))
         ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
         ax.tick_params(labelsize=8)
     axes[0].set_yticks(y, labels)
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
-    fig.suptitle("Scenario's vergeleken / scenarios compared", fontsize=10)
+    fig.suptitle(t["title"], fontsize=10)
     return fig
 
 
-def write_batch_chart(rows: list[dict[str, Any]], folder: str | Path, name: str = "scenarios") -> list[Path]:
+def write_batch_chart(rows: list[dict[str, Any]], folder: str | Path, name: str = "scenarios",
+                      lang: Lang = "nl") -> list[Path]:
     """PNG and SVG of :func:`plot_batch`, each written atomically."""
     from ..simulator.results import atomic_write
 
-    fig = plot_batch(rows)
+    fig = plot_batch(rows, lang=lang)
     out = []
     for ext in ("png", "svg"):
         path = Path(folder) / f"{name}.{ext}"

@@ -22,7 +22,7 @@ import xarray as xr
 
 from ..simulator.domain import MUNICIPAL_ACTORS
 
-__all__ = ["plan_view", "has_plan"]
+__all__ = ["plan_view", "has_plan", "base_split"]
 
 _BLOCK = 65_536  # draws at a time: memory stays flat at any number of draws
 _QUANTILES = (0.05, 0.5, 0.95)
@@ -42,6 +42,17 @@ def _split(costs: np.ndarray, benefits: np.ndarray) -> tuple[np.ndarray, np.ndar
     """(investments, savings) over the last axis (the municipal domains) of net flows per domain."""
     net = benefits - costs
     return np.clip(-net, 0.0, None).sum(axis=-1), np.clip(net, 0.0, None).sum(axis=-1)
+
+
+def base_split(ds: xr.Dataset) -> tuple[list[float], list[float]] | None:
+    """(investments, savings) of the base case per plan year, or None without a plan; reads only the
+    base-case variables (cheap on a lazily opened results file)."""
+    if not has_plan(ds):
+        return None
+    m = _muni(ds)
+    inv, sav = _split(np.asarray(ds["base_plan_costs"].values, dtype=np.float64)[:, m],
+                      np.asarray(ds["base_plan_benefits"].values, dtype=np.float64)[:, m])
+    return inv.tolist(), sav.tolist()
 
 
 def _blocks(ds: xr.Dataset, names: tuple[str, ...]) -> Iterator[dict[str, np.ndarray]]:
@@ -65,9 +76,7 @@ def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[
         return None
     m = _muni(ds)
     years = [int(y) for y in ds["plan_year"].values]
-    base_c = np.asarray(ds["base_plan_costs"].values, dtype=np.float64)[:, m]
-    base_b = np.asarray(ds["base_plan_benefits"].values, dtype=np.float64)[:, m]
-    inv_base, sav_base = _split(base_c, base_b)
+    inv_base, sav_base = (np.asarray(v) for v in base_split(ds))
     bal_base = np.asarray(ds["base_plan_municipal"].values, dtype=np.float64)
 
     per_actor = "plan_costs" in ds and "plan_benefits" in ds

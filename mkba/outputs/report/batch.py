@@ -175,15 +175,11 @@ def _cases(ds: xr.Dataset) -> list[tuple[str, str]]:
 
 
 def _case_title(ds: xr.Dataset, study: str, scenario: str, lang: Lang) -> str:
-    """The study's title and the scenario's, with input paths of grid titles in words."""
+    """The case's title (inputs of grid titles by their labels); with several studies the study's title first."""
+    from ..batch_summary import case_title
+
     meta = _json_attr(ds, "studies", {}).get(study, {})
-    title = str(ds["case_title"].sel(study=study, scenario=scenario).values) if "case_title" in ds else scenario
-    if scenario == "base" and title in ("", "base"):
-        title = _t(lang, "base_scenario")
-    for case in _json_attr(ds, "cases", []):
-        if case.get("study") == study and case.get("scenario") == scenario:
-            for path in case.get("overrides", {}):
-                title = title.replace(path, input_label(path, lang))
+    title = case_title(ds, study, scenario, lang)
     if len({s for s, _ in _cases(ds)}) == 1:  # one study: its title heads the report already
         return title[:1].upper() + title[1:]
     return f"{meta.get('title') or study} — {title}"
@@ -222,7 +218,7 @@ def build_batch_document(ds: xr.Dataset, *, lang: Lang, rows: list[Mapping[str, 
     """The batch report as one document (``rows``: :func:`~mkba.outputs.batch_summary.summarise_batch`)."""
     from ..batch_summary import summarise_batch
 
-    rows = summarise_batch(ds) if rows is None else rows
+    rows = summarise_batch(ds, lang) if rows is None else rows
     a = ds.attrs
     doc = Document(lang=lang, title=f"{text(lang, 'mkba_title')}: {a.get('title') or a.get('batch', '')}")
     cases = _cases(ds)
@@ -286,10 +282,10 @@ def write_batch_report(ds: xr.Dataset, folder: str | Path, *, lang: str | None =
 
     folder = Path(folder)
     language = _language(ds, lang)
-    rows = summarise_batch(ds)
+    rows = summarise_batch(ds, language)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
-    charts = write_batch_chart(rows, chart_dir) if rows else []
+    charts = write_batch_chart(rows, chart_dir, lang=language) if rows else []
     images = {"scenarios": charts[0].read_bytes()} if charts else {}
     doc = build_batch_document(ds, lang=language, rows=rows, charts=frozenset(images))
     md, page = render_markdown(doc), render_html(doc, images)
