@@ -113,7 +113,7 @@ class TestSobol:
     def test_cli_run(self, forward_path, tmp_path, capsys):
         assert main(["run", str(forward_path), "--sampler", "sobol", "--draws", "4096", "--out", str(tmp_path),
                      "--no-report"]) == 0
-        assert "sampler sobol" in capsys.readouterr().out
+        assert "4.096 trekkingen, startgetal 20190225, Sobol'-reeks" in capsys.readouterr().out
 
 
 class TestStreamKeys:

@@ -16,7 +16,7 @@ __all__ = ["method", "provenance"]
 def method(ctx: Context) -> list[Block]:
     a, lang = ctx.ds.attrs, ctx.lang
     draws = format_number(int(a.get("draws", ctx.ds.sizes["draw"])), lang=lang)
-    sampler = ctx.t("lhs") if a.get("sampler") == "lhs" else ctx.t("mc")
+    sampler = ctx.t(str(a.get("sampler"))) if a.get("sampler") in ("lhs", "sobol") else ctx.t("mc")
     rate = format_percent(float(a.get("discount_rate", math.nan)), 1, lang=lang)
     corr = ctx.t("method_corr") if ctx.study is not None and ctx.study.parameters.correlations else ""
     body = ctx.t("method_text", draws=draws, sampler=sampler, seed=a.get("seed"), corr=corr, rate=rate)

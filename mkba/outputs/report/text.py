@@ -93,6 +93,7 @@ TEXT: dict[str, dict[str, str]] = {
                           "basiswaarde.",
         "conv_caption": "Lopende P5, P50 en P95 van het saldo tegen het aantal trekkingen.",
         "mc": "Monte Carlo", "lhs": "gestratificeerde steekproef (Latin hypercube)",
+        "sobol": "quasi-Monte Carlo (Sobol'-reeks)",
         "prov_study": "Studie", "prov_scenario": "Scenario", "prov_file": "Studiebestand", "prov_hash": "Kenmerk "
         "studiebestand", "prov_run": "mkba-versie van de run", "prov_created": "Run gemaakt op",
         "prov_report": "mkba-versie van dit rapport", "prov_draws": "Trekkingen", "prov_bundled": "meegeleverd "
@@ -200,7 +201,7 @@ TEXT: dict[str, dict[str, str]] = {
         "method_tornado": " The tornado is a one-way analysis: each input at its P5 and P95, all others at their "
                           "base value.",
         "conv_caption": "Running P5, P50 and P95 of the balance against the number of draws.",
-        "mc": "Monte Carlo", "lhs": "Latin hypercube",
+        "mc": "Monte Carlo", "lhs": "Latin hypercube", "sobol": "quasi-Monte Carlo (Sobol' sequence)",
         "prov_study": "Study", "prov_scenario": "Scenario", "prov_file": "Study file", "prov_hash": "Study file "
         "hash", "prov_run": "mkba version of the run", "prov_created": "Run created", "prov_report": "mkba "
         "version of this report", "prov_draws": "Draws", "prov_bundled": "bundled example: {name}",
