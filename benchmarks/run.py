@@ -11,6 +11,7 @@ uniforms + the study's inverse CDFs + hand-written numpy saldo, 1 M draws, one t
 figure as a ratio to it; ``mkba --help`` beside ``python -c pass`` and ``mkba validate`` beside ``python -c
 "import numpy, pydantic"`` (interleaved); ``mkba batch`` with ``--workers 2`` beside ``--workers 0``;
 ``mkba sensitivity`` end to end beside its analysis in process; and, with ``--with-100m``, a 100 M-draw run.
+Issue 13: ``mkba run`` of the default study (20,000 draws) with its report beside ``--no-report``, interleaved.
 Ratios and targets (pass/fail) are printed and written to ``benchmarks/results.json`` (atomically), with
 ``uptime`` before and after. ``--quick`` uses tiny sizes (< 30 s; the test suite runs it): its figures
 check that the harness works, they are not the benchmark.
@@ -60,7 +61,7 @@ SIZES = {
     "sobol_n": (4_096, 0),
     "cold_draws": (2_000, 2_000),
     "cold_repeats": (3, 1),
-    "report_draws": (20_000, 0),  # the default study's own draws; 0: skipped in --quick
+    "report_draws": (20_000, 2_000),  # the default study's own draws; quick: the same path, small
     "report_repeats": (3, 1),
     "floor_draws": (1_000_000, 65_536),
     "floor_repeats": (3, 1),
@@ -297,7 +298,9 @@ def bench_report(draws: int, out_dir: str, repeats: int, timeout: float) -> dict
     base = [*mkba_cmd(), "run", "--draws", str(draws), "--seed", str(SEED)]
     cmds = {"with_report": [*base, "--out", str(Path(out_dir) / "report-yes"), "--overwrite"],
             "no_report": [*base, "--out", str(Path(out_dir) / "report-no"), "--overwrite", "--no-report"]}
-    return {"draws": draws, **side_by_side(cmds, repeats, timeout)}
+    load_before = os.getloadavg()[0]
+    runs = side_by_side(cmds, repeats, timeout)
+    return {"draws": draws, **runs, "load_avg_1min": [load_before, os.getloadavg()[0]]}
 
 
 def bench_sensitivity_analysis(study: Any, n: int) -> dict[str, Any]:
@@ -385,7 +388,7 @@ def check_targets(res: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
     # In --quick the run/Sobol/batch sizes are not the target sizes, so those targets are not judged.
     size_bound = {"run_1m_wall_s", "run_10m_peak_rss_mb", "sobol_4096_wall_s", "run_1m_over_floor",
                   "run_10m_rss_over_1m", "batch_1m_workers2_over_0", "batch_default_workers2_over_0",
-                  "sensitivity_over_analysis", "run_100m_completes"}
+                  "sensitivity_over_analysis", "run_100m_completes", "report_over_no_report"}
     compare = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
     out = []
     for key, text, unit, op, bound in TARGETS:
@@ -445,6 +448,14 @@ def render(res: dict[str, Any]) -> str:
             lines += [sub(f"{key} --workers {w}", f[key][f"workers_{w}"]) for w in (2, 0)]
         else:
             lines.append(sub(key, f[key]))
+    rep = f["report"]
+    if "with_report" in rep:
+        lines += [sub(f"report, {rep['draws']:,} draws: with", rep["with_report"]),
+                  sub("                     --no-report", rep["no_report"]),
+                  f"    (interleaved, best of {rep['with_report'].get('repeats', 0)}; load average "
+                  f"{rep['load_avg_1min'][0]:.1f} → {rep['load_avg_1min'][1]:.1f})"]
+    else:
+        lines.append(sub("report", rep))
     if "sensitivity_analysis" in f:
         a = f["sensitivity_analysis"]
         lines.append(f"Sobol N = {a['n']:,} analysis in process: {a['seconds']:.2f} s ({a['n_evaluations']:,} evaluations)")
@@ -521,11 +532,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"(g) cold start, mkba run --draws {size['cold_draws']:,} …")
         figures["cold_start"] = {"draws": size["cold_draws"],
                                  **measure(run_cmd(size["cold_draws"], tmp, no_report), size["cold_repeats"], 300)}
-        if size["report_draws"]:
-            log(f"report vs --no-report, {size['report_draws']:,} draws, {size['report_repeats']} rounds …")
-            figures["report"] = bench_report(size["report_draws"], tmp, size["report_repeats"], 600)
-        else:
-            figures["report"] = {"draws": 20_000, "status": "skipped (--quick)"}
+        log(f"report vs --no-report, {size['report_draws']:,} draws, {size['report_repeats']} rounds …")
+        figures["report"] = bench_report(size["report_draws"], tmp, size["report_repeats"], 600)
         log(f"start-up side by side, {size['startup_repeats']} rounds …")
         figures["startup"] = bench_startup(size["startup_repeats"], path)
         if size["batch_draws"] and "batch" in options:

@@ -193,7 +193,7 @@ def _check_size(study: Study, draws: int, store: str, out: str, flag: str) -> No
 
 
 def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
-              args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
+              args: argparse.Namespace, worker: Any = None) -> tuple[dict[str, Any], Any]:
     """Simulate and write results.nc, summary.csv and the report into ``folder`` (a staging folder)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -245,7 +245,7 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
 
         # the report reuses the run's summary: one set of numbers, computed once
         opts = {"lang": args.lang, "study": study, "svg": args.svg, "excel_draws": args.excel_draws,
-                "progress": not args.json, "summary": result}
+                "progress": not args.json, "summary": result, "worker": worker, "results_file": results}
         if conv is not None:
             result["outputs"].update(write_report(ds, folder, **opts))
         else:
@@ -274,7 +274,28 @@ def _watch_list(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.strip() for w in args.watch for t in w.split(",") if t.strip()))
 
 
+def _chart_worker(args: argparse.Namespace) -> Any:
+    """The report's chart process, started now so it imports matplotlib while the run simulates (None
+    with --no-report, or where it cannot help; ``MKBA_CHART_WORKER=0`` draws in this process)."""
+    import os
+
+    if args.no_report or os.environ.get("MKBA_CHART_WORKER", "1") == "0":
+        return None
+    from .outputs.chart_worker import ChartWorker
+
+    return ChartWorker.start()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    worker = _chart_worker(args)
+    try:
+        return _cmd_run(args, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _cmd_run(args: argparse.Namespace, worker: Any) -> int:
     from .outputs.console import lang_of, written_line
 
     if args.max_draws is not None and args.precision is None:
@@ -311,7 +332,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
-            result, conv = _run_into(stage.path, stage.run_id, study, draws, args)
+            result, conv = _run_into(stage.path, stage.run_id, study, draws, args, worker)
     except FolderBusy as exc:
         raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
                          "or choose another --out") from None

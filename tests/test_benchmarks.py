@@ -97,6 +97,19 @@ class TestQuickRun:
         assert t["run_100m_completes"]["met"] is None
         assert "load average" in res["machine"]["uptime_before"]
 
+    def test_report_side_by_side(self, quick: tuple[dict, Path]) -> None:
+        res, _ = quick
+        rep, r = res["figures"]["report"], res["ratios"]
+        assert rep["draws"] == 2_000  # quick: the harness path at a small size, not the target's 20,000
+        assert rep["with_report"]["status"] == "ok" and rep["no_report"]["status"] == "ok"
+        assert "--no-report" in rep["no_report"]["command"] and "--no-report" not in rep["with_report"]["command"]
+        assert r["report_over_no_report"] == pytest.approx(rep["with_report"]["wall_s"] / rep["no_report"]["wall_s"])
+        assert r["report_over_no_report"] > 1  # writing a report costs something
+        t = {x["name"]: x for x in res["targets"]}
+        assert t["report_over_no_report"]["measured"] == r["report_over_no_report"]
+        assert t["report_over_no_report"]["met"] is None  # judged at 20,000 draws only
+        assert len(rep["load_avg_1min"]) == 2
+
     def test_results_file_matches_stdout(self, quick: tuple[dict, Path]) -> None:
         res, path = quick
         assert json.loads(path.read_text(encoding="utf-8")) == res

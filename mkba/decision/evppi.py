@@ -75,7 +75,8 @@ def spline_basis(x: ArrayLike, knots: int = INTERIOR_KNOTS) -> Array:
     inner = np.unique(np.quantile(x, np.arange(1, knots + 1) / (knots + 1)))
     inner = inner[(inner > lo) & (inner < hi)]
     t = np.concatenate([[lo] * 4, inner, [hi] * 4])
-    return BSpline.design_matrix(x, t, 3).toarray()
+    # extrapolate=True only skips scipy's bounds check (a Python min/max over every draw): x lies in [lo, hi]
+    return BSpline.design_matrix(x, t, 3, extrapolate=True).toarray()
 
 
 def group_basis(columns: Sequence[ArrayLike], knots: int = GROUP_KNOTS) -> Array:

@@ -52,6 +52,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from .._lazy import special
 from ._result import check_outputs, indices_dataset
 from .targets import extract
 
@@ -235,8 +236,6 @@ def analyse_given_data(
     ValueError
         Too few draws (< :data:`MIN_DRAWS`), mismatched shapes, a non-finite or constant target.
     """
-    from scipy.stats import norm
-
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] != len(names):
         raise ValueError(f"inputs have shape {x.shape}; expected (draws, {len(names)}) for {len(names)} names")
@@ -249,7 +248,7 @@ def analyse_given_data(
     if not np.isfinite(x).all():
         raise ValueError("the inputs contain non-finite values")
     rng = np.random.default_rng(seed)
-    z = norm.ppf(0.5 + conf_level / 2)
+    z = float(special.ndtri(0.5 + conf_level / 2))  # = scipy.stats.norm.ppf, without importing scipy.stats (~0.3 s)
     # A bootstrap resample as multiplicities of the draws: the same sorts, bins and classes serve all.
     boots = [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(num_resamples)]
     if method == "pawn":

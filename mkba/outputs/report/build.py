@@ -33,6 +33,7 @@ from .text import text
 
 if TYPE_CHECKING:
     from ...simulator.study import Study
+    from ..chart_worker import ChartWorker
 
 __all__ = ["build_document", "build_report", "dependent_drivers", "report_context", "write_report", "resolve_language", "load_study_for", "locate_study", "StudyLookup",
            "open_results",
@@ -242,16 +243,39 @@ def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
     return oneway(s.model, s.parameters, target="saldo", low=0.05, high=0.95)
 
 
-def _draw_tornado(tornado: xr.Dataset, chart_dir: Path, lang: Lang, formats: tuple[str, ...]) -> dict[str, Path]:
-    from ..charts import new_axes, save_figure
-    from ..sensitivity_charts import plot_tornado
+class _Charts:
+    """The report's charts: drawn here at once, or queued on a :class:`~mkba.outputs.chart_worker.ChartWorker`
+    (drawn in its process while this one computes the statistics). If the worker is lost, drawn here."""
 
-    top = min(TORNADO_TOP, tornado.sizes["parameter"])
-    height = 1.6 + 0.32 * top
-    # input labels are long: a wide left margin (the chart has no layout engine)
-    ax = new_axes((7.2, height), left=0.42, right=0.97, bottom=0.55 / height + 0.05, top=1 - 0.75 / height)
-    plot_tornado(tornado, ax=ax, lang=lang, top=top)
-    return save_figure(ax.figure, chart_dir / "tornado", formats)
+    def __init__(self, worker: ChartWorker | None) -> None:
+        self.worker = worker
+        self.jobs: list[tuple[str | None, Callable[[], Any], Callable[[], Any]]] = []
+
+    def draw(self, name: str | None, local: Callable[[], Any], remote: tuple[Callable[..., Any], tuple[Any, ...]]
+             | None = None) -> None:
+        """Chart ``name`` (None: ``local`` returns paths by chart name); ``remote``: the worker's job."""
+        from ..chart_worker import WorkerLost
+
+        if self.worker is not None and remote is not None:
+            try:
+                self.jobs.append((name, local, self.worker.submit(remote[0], *remote[1])))
+                return
+            except WorkerLost:
+                self.worker = None
+        done = local()
+        self.jobs.append((name, local, lambda: done))
+
+    def collect(self) -> dict[str, dict[str, Path]]:
+        from ..chart_worker import WorkerLost
+
+        out: dict[str, dict[str, Path]] = {}
+        for name, local, wait in self.jobs:
+            try:
+                got = wait()
+            except WorkerLost:
+                got = local()
+            out.update(got if name is None else {name: got})
+        return out
 
 
 class _Progress:
@@ -286,6 +310,8 @@ def write_report(
     study_status: str = "missing",
     progress: bool = False,
     summary: Mapping[str, Any] | None = None,
+    worker: ChartWorker | None = None,
+    results_file: str | Path | None = None,
 ) -> dict[str, str]:
     """Write report.md, report.html, report.docx, summary.xlsx and charts/ into ``folder``; returns the
     paths by kind.
@@ -296,8 +322,10 @@ def write_report(
     workbook's draws sheet (default 1,000; 0 leaves the sheet out). Results of ``mkba sensitivity``
     (``sensitivity-<method>.nc``) found in ``sensitivity_dir`` (default ``folder``) are listed in the
     drivers section. ``summary``: the run's :func:`~mkba.outputs.summary.summarise` result, if already
-    computed (the report then shows exactly those numbers)."""
-    from ..charts import render_charts
+    computed (the report then shows exactly those numbers). ``worker`` and ``results_file`` (the file
+    ``ds`` was read from): the charts are drawn by that helper process from that file, while this
+    process computes the rest (``mkba run``); otherwise here."""
+    from ..charts import draw_acceptability, draw_report_charts, draw_tornado, render_charts
 
     folder = Path(folder)
     language = resolve_language(ds, lang)
@@ -313,6 +341,9 @@ def write_report(
     formats = ("png", "svg") if svg else ("png",)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
+    charts = _Charts(worker if results_file is not None else None)
+    charts.draw(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
+                (draw_report_charts, (str(results_file), chart_dir, language, formats)))
 
     say(text(language, "results").lower())
     res = summarise(ds) if summary is None else summary  # the run's own summary when the caller has it
@@ -325,27 +356,39 @@ def write_report(
             tornado = _tornado(study, ds)
         except ImportError as exc:  # the sensitivity package is optional for a report
             why = str(exc)
+    if per_year is not None:
+        job = (per_year, chart_dir, language, formats)
+        charts.draw("plan_budget", lambda: draw_plan_budget(*job), (draw_plan_budget, job))
+    if tornado is not None:
+        job = (tornado, chart_dir, language, formats, TORNADO_TOP)
+        charts.draw("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
+    say(text(language, "decision_progress"))
+    decision_blocks, acc = decision.analyse(ds, language, study)
+    if acc is not None:
+        job = (acc, chart_dir, language, formats)
+        charts.draw("acceptability", lambda: draw_acceptability(*job), (draw_acceptability, job))
     scen = scenario_comparison(study, ds, scenario_draws) if study is not None and study.scenarios else None
     inputs = input_table(ds, study, lang=language)
-
-    written = render_charts(ds, chart_dir, lang=language, formats=formats, progress=say)
-    if tornado is not None:
-        written["tornado"] = _draw_tornado(tornado, chart_dir, language, formats)
-    if per_year is not None:
-        written["plan_budget"] = draw_plan_budget(per_year, chart_dir, language, formats)
-    say(text(language, "decision_progress"))
-    decision_blocks, decision_charts = decision.analyse(ds, language, study, chart_dir, formats)
-    written.update(decision_charts)
-
-    ctx = Context(ds=ds, lang=language, res=res, study=study, tornado=tornado, tornado_why=why, scenarios=scen,
-                  inputs=inputs, charts=frozenset(written),
-                  sensitivity=saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds),
-                  own=own_labels(ds, study), study_status=study_status, decision=decision_blocks,
-                  dependent=dependent_drivers(ds, study), plan=per_year)
-    doc = build_document(ctx)
-    images = {name: paths["png"].read_bytes() for name, paths in written.items()}
+    dependent = dependent_drivers(ds, study)
+    sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
     out = {"report_md": str(folder / "report.md"), "report_html": str(folder / "report.html"),
            "charts": str(chart_dir)}
+    if excel:  # needs no chart: written while the worker (if any) still draws
+        say("Excel")
+        from ..excel import write_excel
+
+        write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scen, summary=res,
+                    draws=excel_draws)
+        out["excel"] = str(folder / "summary.xlsx")
+    say("grafieken" if language == "nl" else "charts")
+    written = charts.collect()
+
+    ctx = Context(ds=ds, lang=language, res=res, study=study, tornado=tornado, tornado_why=why, scenarios=scen,
+                  inputs=inputs, charts=frozenset(written), sensitivity=sensitivity,
+                  own=own_labels(ds, study), study_status=study_status, decision=decision_blocks,
+                  dependent=dependent, plan=per_year)
+    doc = build_document(ctx)
+    images = {name: paths["png"].read_bytes() for name, paths in written.items()}
     say("Markdown, HTML")
     md, page = render_markdown(doc), render_html(doc, images)
     atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))
@@ -355,13 +398,6 @@ def write_report(
         data = render_docx(doc, images)
         atomic_write(folder / "report.docx", lambda p: p.write_bytes(data))
         out["report_docx"] = str(folder / "report.docx")
-    if excel:
-        say("Excel")
-        from ..excel import write_excel
-
-        write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scen, summary=res,
-                    draws=excel_draws)
-        out["excel"] = str(folder / "summary.xlsx")
     say.done()
     return out
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import xarray as xr
@@ -18,21 +17,14 @@ if TYPE_CHECKING:
 __all__ = ["analyse", "section"]
 
 
-def analyse(ds: xr.Dataset, lang: Lang, study: Study | None, chart_dir: Path,
-            formats: tuple[str, ...] = ("png",)) -> tuple[list[tuple[str, Any]], dict[str, dict[str, Path]]]:
-    """The section's blocks and its acceptability chart (drawn into ``chart_dir``)."""
+def analyse(ds: xr.Dataset, lang: Lang, study: Study | None) -> tuple[list[tuple[str, Any]], Any]:
+    """The section's blocks and the acceptability curve its chart shows (None: no chart)."""
     from ...decision.section import report_section
-    from ..charts import save_figure
-    from ..decision_charts import plot_acceptability
 
     if study is not None:  # the run's own scenario (its own lines and correlations)
         study = study.scenario(str(ds.attrs.get("scenario", "base")))
     blocks, a = report_section(ds, lang, study=study)
-    written = {}
-    if a is not None and a.acceptability is not None:
-        written["acceptability"] = save_figure(plot_acceptability(a.acceptability, lang=lang).figure,
-                                               chart_dir / "acceptability", formats)
-    return list(blocks), written
+    return list(blocks), (a.acceptability if a is not None else None)
 
 
 def section(ctx: Context) -> list[Block]:

@@ -54,11 +54,10 @@ def _table(doc, t: Table) -> None:  # noqa: ANN001 - python-docx Document
     table = doc.add_table(rows=1 + len(t.rows), cols=len(t.header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    for i, row in enumerate([t.header, *t.rows]):
-        r = table.rows[i]
+    # rows and cells fetched once: python-docx walks the whole table on every ``rows[i]``/``cells[j]``
+    for i, (row, r) in enumerate(zip([t.header, *t.rows], table.rows)):
         _cant_split(r)
-        for j, text in enumerate(row):
-            cell = r.cells[j]
+        for j, (text, cell) in enumerate(zip(row, r.cells)):
             p = cell.paragraphs[0]
             p.paragraph_format.space_after = Pt(0)
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align[j] == "r" else WD_ALIGN_PARAGRAPH.LEFT

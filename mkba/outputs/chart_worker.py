@@ -1,0 +1,142 @@
+"""The report's charts drawn in one helper process, on the core that ``mkba run`` leaves idle.
+
+A default run (20,000 draws: one engine block, one thread) keeps one core busy while it imports,
+simulates and writes results.nc; on a 2-core machine the other core idles. A :class:`ChartWorker`
+forked when the run starts imports matplotlib there and draws a throw-away figure (fonts, caches) in
+that time. Once results.nc is written it draws the report's charts from that file while the run's
+process computes the report's statistics and writes the workbook, then hands back the file names.
+
+One process, never a pool: with the run itself that makes two busy processes on two cores, no more
+(forked chart *pools* competed with the run for the cores and made the report slower, issue 13).
+Without ``fork`` (Windows; macOS would have to re-import everything), on one core, or when the
+calling process already runs threads (forking those is unsafe), :meth:`ChartWorker.start` returns
+None and the caller draws in its own process. If the worker dies, the caller draws the charts itself.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ChartWorker", "WorkerLost"]
+
+
+class WorkerLost(RuntimeError):
+    """The helper process ended before answering (killed, out of memory)."""
+
+
+def _warm() -> None:
+    """What the first chart would pay: matplotlib's modules, the font and the Agg renderer."""
+    import io
+    from importlib import import_module
+
+    for name in ("xarray", "h5netcdf", "mkba.outputs.sensitivity_charts", "mkba.outputs.decision_charts", "PIL.Image"):
+        import_module(name)  # the worker reads results.nc and draws every kind of report chart
+    from . import charts
+
+    ax = charts.new_axes((2.0, 1.5))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("Ag")
+    ax.figure.savefig(io.BytesIO(), format="png", dpi=charts.DPI)
+
+
+def _serve(conn: Any, other_end: Any) -> None:
+    import signal
+
+    # the parent's end, inherited by the fork, is closed here: then a parent that dies, even by SIGKILL,
+    # closes the pipe, and the worker's next read ends it
+    other_end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends us
+    try:
+        _warm()
+    except Exception:  # noqa: BLE001 - a job will report the same failure with its traceback
+        pass
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        fn, args, kwargs = job
+        try:
+            reply: tuple[str, Any] = ("ok", fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the caller
+            reply = ("err", exc, traceback.format_exc())
+        try:
+            conn.send(reply)
+        except Exception:  # noqa: BLE001 - an exception that does not pickle: send its text
+            conn.send(("err", RuntimeError(reply[-1]), reply[-1]))
+
+
+class ChartWorker:
+    """A forked helper process that runs chart jobs in order; see the module docstring."""
+
+    def __init__(self, process: Any, conn: Any) -> None:
+        self._process, self._conn = process, conn
+        self._sent = 0
+        self._done: dict[int, tuple[Any, ...]] = {}
+        self._received = 0
+
+    @classmethod
+    def start(cls) -> ChartWorker | None:
+        """A worker warming up in the background, or None where one would not help (see the module)."""
+        import multiprocessing as mp
+
+        if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
+            return None
+        ctx = mp.get_context("fork")
+        parent, child = ctx.Pipe()
+        p = ctx.Process(target=_serve, args=(child, parent), daemon=True, name="mkba-charts")
+        try:
+            p.start()
+        except OSError:  # no processes left: draw here
+            return None
+        child.close()
+        return cls(p, parent)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Queue ``fn(*args, **kwargs)`` (a module-level function; arguments are pickled); returns a
+        function that waits for its result (re-raising the job's exception, or :class:`WorkerLost`)."""
+        index = self._sent
+        try:
+            self._conn.send((fn, args, kwargs))
+        except (OSError, ValueError) as exc:
+            raise WorkerLost(f"the chart process is gone ({exc})") from None
+        self._sent += 1
+        return lambda: self._result(index)
+
+    def _result(self, index: int) -> Any:
+        while index not in self._done:
+            try:
+                if not self._conn.poll(600):
+                    raise WorkerLost("the chart process did not answer within 10 minutes")
+                self._done[self._received] = self._conn.recv()
+            except (EOFError, OSError):
+                raise WorkerLost("the chart process ended unexpectedly") from None
+            self._received += 1
+        reply = self._done.pop(index)
+        if reply[0] == "err":
+            raise reply[1]
+        return reply[1]
+
+    def close(self) -> None:
+        """Stop the process (after its current job, or at once if it does not end within a second)."""
+        try:
+            self._conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self._process.join(1.0)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(1.0)
+        self._conn.close()
+
+    def __enter__(self) -> ChartWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
