@@ -877,11 +877,29 @@ def _is_study_error(exc: Exception) -> bool:
     return study is not None and isinstance(exc, study.StudyError)
 
 
+def _freeze_heap() -> None:
+    """The program ends now: move every object into the garbage collector's permanent generation, so the
+    collection at interpreter exit does not traverse the whole heap of numpy/scipy/xarray/pydantic objects
+    (measured on the 2-core VM: 0.06 → 0.01 s of exit for `mkba validate`, ~0.3 → 0.05 s for `mkba run` and
+    `mkba sensitivity`). Every file is closed by then; only when ``main`` runs as the program."""
+    import gc
+
+    gc.freeze()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if argv is None and args.command != "batch":
         _hide_dask()
+    try:
+        return _dispatch(args)
+    finally:
+        if argv is None:  # a host process calling main([...]) (tests, notebooks) keeps collecting its objects
+            _freeze_heap()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # here, not at interpreter exit, so that a closed pipe is caught below

@@ -130,3 +130,26 @@ def test_z95_is_scipys_normal_quantile():
     from mkba.distributions.parse import _Z95
 
     assert _Z95 == float(special.ndtri(0.95))  # the constant stands in for scipy, bit for bit
+
+
+def test_program_skips_the_exit_collection(forward_path):
+    # As the program, main freezes the heap before the interpreter's exit collection (which otherwise
+    # traverses every numpy/scipy/pydantic object: ~0.3 s at the end of `mkba run`) ...
+    code = ("import gc, runpy, sys\nsys.argv = ['mkba', 'validate', sys.argv[1]]\ntry:\n"
+            "    runpy.run_module('mkba.cli', run_name='__main__', alter_sys=True)\n"
+            "except SystemExit as exc:\n    print(exc.code, gc.get_freeze_count())\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(forward_path)], capture_output=True, text=True,
+                          timeout=120, env=ENV, cwd=Path(mkba.__file__).parents[1])
+    exit_code, frozen = proc.stdout.split()[-2:]
+    assert exit_code == "0" and int(frozen) > 10_000
+
+
+def test_main_called_in_process_keeps_collecting(forward_path):
+    # ... but a host process calling main([...]) keeps its garbage collection as it was
+    import gc
+
+    from mkba.cli import main
+
+    before = gc.get_freeze_count()
+    assert main(["validate", str(forward_path)]) == 0
+    assert gc.get_freeze_count() == before

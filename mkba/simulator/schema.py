@@ -173,8 +173,11 @@ Year = Val(0.0, 9.0)
 
 
 class Block(BaseModel):
-    # strict: a string never becomes a number or a boolean ("0.45", draws = true, "no" → True)
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, strict=True)
+    # strict: a string never becomes a number or a boolean ("0.45", draws = true, "no" → True).
+    # defer_build: the validators are built when a study is first validated, the whole tree at once,
+    # instead of one validator per block at import (~10 ms less start-up for every command that loads a study)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, strict=True,
+                              defer_build=True)
 
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
