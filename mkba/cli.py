@@ -179,10 +179,10 @@ def _default_max_draws() -> int:
 
 def _check_size(study: Study, draws: int, store: str, out: str, flag: str) -> None:
     """Refuse up front what memory or disk cannot hold, with the estimate (not a MemoryError later)."""
-    from .simulator.results import FULL_LIMIT
+    from .simulator.results import store_mode
     from .simulator.sizes import SizeError, check_run_size, per_draw_bytes
 
-    mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
+    mode = store_mode(store)
     try:
         # memory: the stored draws; disk: results.nc holds about the same bytes
         hint = "use fewer draws" + (", --store lean" if mode == "full" else "") + ", or mkba batch, which keeps " \
@@ -736,8 +736,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=_positive_int, help="draws evaluated at once (memory vs speed)")
     p.add_argument("--scenario", default="base", help="named scenario of the study (default: base)")
     p.add_argument("--store", choices=("auto", "full", "lean"), default="auto",
-                   help="full keeps npv per draw × line × actor and the inputs; lean keeps per-draw lines "
-                        "and totals only (auto: full up to 200,000 draws)")
+                   help="lean (auto, any number of draws): per draw the totals, ratios, lines and each actor's "
+                        "costs and benefits, with the cash-flow bands; full adds per draw the npv per line × "
+                        "actor, the cash flows per line × year and the sampled inputs")
     p.add_argument("--out", default="outputs",
                    help="output folder (default: outputs/); writes DIR/<study>[--<scenario>]/, or <name>-2, -3, … "
                         "when that folder exists")

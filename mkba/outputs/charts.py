@@ -337,18 +337,19 @@ def plot_actors(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") ->
 
 
 def plot_cashflow(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
-    """Net cash flow per year 0–9 (undiscounted) as a fan: 90 % and 50 % bands and the median, with
-    the base case as markers. Lean runs show the base case only."""
+    """Net cash flow per year 0–9 (undiscounted) as a fan: 90 % and 50 % bands and the median (the run's
+    ``cashflow_band``), with the base case as markers. Results without bands show the base case only."""
     ax = _axes(ax, bottom=0.2, right=0.97)
     years = ds["year"].values
     base = net_cashflow(ds, base=True).values
+    from .summary import cashflow_bands
+
+    q = cashflow_bands(ds)  # (level, year): every store keeps the bands
     with _rc():
-        if is_lean(ds):
+        if q is None:
             extent = float(np.max(np.abs(base))) or 1.0
             ax.set_title(f"{_t(lang, 'title_cash')} — {_t(lang, 'lean')}", fontsize=9)
         else:
-            cf = net_cashflow(ds).values  # (draw, year)
-            q = np.quantile(cf, (0.05, 0.25, 0.5, 0.75, 0.95), axis=0)
             ax.fill_between(years, q[0], q[4], facecolor=GREYS[3], edgecolor=GREYS[1], hatch="...", lw=0.5,
                             label=_t(lang, "interval"))
             ax.fill_between(years, q[1], q[3], facecolor=GREYS[2], edgecolor=GREYS[0], hatch="///", lw=0.5,
@@ -356,7 +357,7 @@ def plot_cashflow(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") 
             ax.plot(years, q[2], color=INK, lw=1.5, ls=LS_MID, label=_t(lang, "median"))
             extent = float(np.max(np.abs(q))) or 1.0
             ax.set_title(_t(lang, "title_cash"))
-        ax.plot(years, base, ls="-" if is_lean(ds) else "none", color=INK, lw=1.0, marker="o", mfc="white", mec=INK,
+        ax.plot(years, base, ls="-" if q is None else "none", color=INK, lw=1.0, marker="o", mfc="white", mec=INK,
                 ms=5, label=_t(lang, "base"))
         ax.axhline(0, color=INK, lw=0.8)
         ax.set_xticks(years)

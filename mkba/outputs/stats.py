@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["SeriesStats", "linear_quantile"]
+__all__ = ["ColumnStats", "SeriesStats", "linear_quantile"]
 
 _Z = 8.0  # bracket half-width in standard deviations of the rank
 
@@ -51,10 +51,41 @@ class _Bracket:
         return self.q * (m - 1) - w, self.q * (m - 1) + w
 
     def add(self, v: NDArray) -> None:
-        if self.lo != -math.inf:
-            self.below += int(np.count_nonzero(v < self.lo))
-            v = v[v >= self.lo]
-        self.pending.append(v[v <= self.hi] if self.hi != math.inf else v)
+        """Count the values below the bracket and set aside those inside it (``v``: finite values)."""
+        lo, hi = self.lo, self.hi
+        if lo == hi:  # collapsed on one value (ties, a constant series): counting is enough
+            self.below += int(np.count_nonzero(v < lo))
+            eq = int(np.count_nonzero(v == lo))
+            if eq:
+                if len(self.values):
+                    self.counts[0] += eq
+                else:
+                    self.values, self.counts = np.array([lo], v.dtype), np.array([eq], np.int64)
+            return
+        if lo != -math.inf:
+            inside = v >= lo
+            self.below += v.size - int(np.count_nonzero(inside))
+            if hi != math.inf:
+                inside &= v <= hi
+            self.pending.append(v[inside])
+        else:
+            self.pending.append(v[v <= hi] if hi != math.inf else v)
+
+    def place(self, sorted_values: NDArray) -> None:
+        """Start from the first block, sorted: keep the ranks of the window, count those below."""
+        m = len(sorted_values)
+        lo_k, hi_k = self.window(m)
+        a = min(max(math.floor(lo_k), 0), m - 1)
+        b = min(max(math.ceil(hi_k), a), m - 1)
+        part = sorted_values[a:b + 1]
+        first = np.ones(len(part), bool)
+        first[1:] = part[1:] != part[:-1]
+        starts = np.flatnonzero(first)
+        self.values = part[starts]
+        self.counts = np.diff(np.append(starts, len(part))).astype(np.int64)
+        self.below = a
+        self.lo = part[0].item() if a > 0 else -math.inf
+        self.hi = part[-1].item() if b < m - 1 else math.inf
 
     def shrink(self, m: int) -> None:
         """Merge the pending values, then drop the values outside the rank window."""
@@ -115,26 +146,29 @@ class SeriesStats:
         if v.dtype != self.dtype:
             raise TypeError(f"series of dtype {self.dtype} got a block of {v.dtype}")
         self.size += v.size
-        nan = np.isnan(v)
-        n_nan = int(np.count_nonzero(nan))
-        self.nan += n_nan
-        for t in self.above:
-            self.above[t] += int(np.count_nonzero(v > t))  # NaN compares false: counted over the defined values
-        finite = np.isfinite(v)
-        if not finite.all():
-            v = v[finite]
+        total = float(v.sum(dtype=np.float64))
+        if math.isfinite(total):  # no NaN and no ±inf in the block: one pass tells (the usual case)
+            for t in self.above:
+                self.above[t] += int(np.count_nonzero(v > t))
+            self.nonzero += int(np.count_nonzero(v))
+        else:  # (e.g. a ratio whose denominator is 0 in some draws)
+            n_nan = int(np.count_nonzero(np.isnan(v)))
+            self.nan += n_nan
+            for t in self.above:
+                self.above[t] += int(np.count_nonzero(v > t))  # NaN compares false: counted over the defined values
+            finite = np.isfinite(v)
+            self.nonzero += int(np.count_nonzero(v)) - n_nan  # ±inf are non-zero, NaN is not counted
+            if not finite.all():
+                v = v[finite]
+            total = float(v.sum(dtype=np.float64))
         self.finite += v.size
-        self.nonzero += int(np.count_nonzero(v)) + (int(np.count_nonzero(~finite)) - n_nan)  # ±inf are non-zero
-        self.sums.append(float(v.sum(dtype=np.float64)))
+        self.sums.append(total)
         if self.finite == v.size and v.size > 4096:
-            # First block: place every bracket with one partition instead of sorting all its values.
-            kth = sorted({min(max(int(k), 0), v.size - 1) for b in self.brackets
-                          for k in (math.floor(b.window(v.size)[0]), math.ceil(b.window(v.size)[1]))})
-            part = np.partition(v, kth)
+            # First block: place every bracket from one sort instead of comparing every value.
+            sv = np.sort(v)
             for b in self.brackets:
-                lo_k, hi_k = b.window(v.size)
-                b.lo = part[max(math.floor(lo_k), 0)].item() if lo_k > 0 else -math.inf
-                b.hi = part[min(math.ceil(hi_k), v.size - 1)].item() if hi_k < v.size - 1 else math.inf
+                b.place(sv)
+            return
         for b in self.brackets:
             b.add(v)
             b.shrink(self.finite)
@@ -164,4 +198,28 @@ class SeriesStats:
             if a is None or nxt is None:
                 return None
             out.append(linear_quantile(a, nxt, n, b.q))
+        return out
+
+
+class ColumnStats:
+    """Exact quantiles (``np.quantile`` of the finite values, bit for bit) of every column of a per-draw
+    array ``(draw, k)``, seen block by block: the bands of a per-year series without keeping its draws."""
+
+    def __init__(self, k: int, quantiles: Sequence[float]) -> None:
+        self.columns = [SeriesStats(quantiles) for _ in range(k)]
+
+    def add(self, block: NDArray) -> None:
+        b = np.asarray(block, dtype=np.float64)
+        cols = np.ascontiguousarray(b.T)  # one contiguous row per column
+        for st, col in zip(self.columns, cols):
+            st.add(col)
+
+    def quantiles(self) -> NDArray[np.float64]:
+        """``(level, k)``; NaN for a column whose exact quantiles would need a second pass (draws in
+        sorted rather than random order) or that has no finite value."""
+        out = np.full((len(self.columns[0].quantile_levels) if self.columns else 0, len(self.columns)), np.nan)
+        for j, st in enumerate(self.columns):
+            q = st.quantiles()
+            if q is not None:
+                out[:, j] = q
         return out

@@ -23,7 +23,7 @@ from .stats import SeriesStats
 
 __all__ = ["summarise", "summary_rows", "to_csv_text", "probabilities", "prob_above", "json_ready", "undefined_share",
            "budget", "sources", "plan_budget", "Summary", "blocks_of", "QUANTILES", "RATIOS", "TOTAL_NAMES",
-           "PER_DRAW"]
+           "PER_DRAW", "cashflow_bands"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 RATIOS = ("bc_social", "bc_financial", "bc_municipal")
@@ -304,3 +304,18 @@ def to_csv_text(result: dict[str, Any]) -> str:
     for row in summary_rows(result):
         w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})
     return buf.getvalue()
+
+
+def cashflow_bands(ds: xr.Dataset, levels: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> np.ndarray | None:
+    """Quantiles ``(level, year)`` over the draws of the net cash flow per year (benefits − costs,
+    undiscounted): from the run's ``cashflow_band`` (every store), else from per-draw ``cashflow``
+    (results of older versions), else None (older lean results: the base case only)."""
+    if "cashflow_band" in ds:
+        band = ds["cashflow_band"]
+        have = [float(b) for b in band["band"].values]
+        if all(q in have for q in levels):
+            return np.stack([band.values[have.index(q)] for q in levels])
+    if "cashflow" in ds:
+        cf = (ds["cashflow"] * xr.where(ds["kind"] == "cost", -1.0, 1.0)).sum("item").values
+        return np.quantile(cf, levels, axis=0)
+    return None

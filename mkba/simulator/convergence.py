@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from . import engine
 from .engine import BLOCK, RunResult, Sampler
-from .results import FULL_LIMIT, Store, simulate, stored_model
+from .results import Store, simulate, store_mode, stored_model
 from .study import Study
 
 __all__ = ["DEFAULT_MAX_DRAWS", "DEFAULT_WATCH", "PROB_PRECISION", "QUANTILES", "Convergence", "Step", "Watcher",
@@ -226,14 +226,13 @@ def converge(
         return engine.run(model, params, draws=draws, seed=seed, start=start, sampler=sampler, chunk_size=chunk,
                           reduce=reduce, keep_inputs=(mode == "full"), workers=workers)
 
-    # "auto" keeps the full per-draw cube up to FULL_LIMIT draws, as simulate does for the final count.
-    mode = "lean" if store == "lean" else "full"
+    mode = store_mode(store)  # as simulate keeps it for the final count
     out_buf: dict[str, NDArray] = {}
     in_buf: dict[str, NDArray[np.float64]] = {}
 
     def cap() -> int:
         # Buffers are allocated once at their largest size; untouched pages cost no memory (RSS).
-        return min(max_draws, FULL_LIMIT) if (mode == "full" and store == "auto") else max_draws
+        return max_draws
 
     def keep(lo: int, arrays: dict[str, NDArray], buf: dict[str, NDArray]) -> None:
         for k, v in arrays.items():
@@ -245,13 +244,6 @@ def converge(
     done, converged = 0, False
     while done < max_draws and not converged:
         size = min(BLOCK, max_draws - done)
-        if mode == "full" and store == "auto" and done + size > FULL_LIMIT:
-            # The final count will exceed FULL_LIMIT, so the result is lean, which simulate computes with
-            # the lean model: recompute the first ≤ FULL_LIMIT draws that way (once, ≤ 4 blocks) rather
-            # than rely on the full and lean models agreeing to the last bit.
-            mode, out_buf, in_buf = "lean", {}, {}
-            if done:
-                keep(0, _block(0, done).outputs, out_buf)
         res = _block(done, size)
         if progress is not None:
             progress(size)

@@ -174,7 +174,9 @@ class MkbaModel:
     ``bc_financial``, ``bc_municipal``, ``municipal_costs``, ``municipal_benefits``, per actor
     ``actor_costs`` and ``actor_benefits`` (draw, actor), each own line by its name (draw,), and with a
     ``[plan]`` the per-year flows ``plan_costs``/``plan_benefits`` (undiscounted and ``_discounted``,
-    draw × plan year × actor) and ``plan_municipal`` (draw × plan year, the municipal budget).
+    draw × plan year × actor) and ``plan_municipal`` (draw × plan year, the municipal budget), with its
+    two parts ``plan_municipal_costs`` and ``plan_municipal_benefits``; in every mode ``net_cashflow``
+    (draw, year: benefits − costs, undiscounted), of which the stores keep the bands.
 
     Internally the draw axis is last (contiguous), so every operation is a fast row operation and every
     reduction over items or actors adds whole rows in a fixed order, so a draw's numbers never depend on
@@ -248,8 +250,7 @@ class MkbaModel:
                     for y in ys:
                         key = (i, _AIDX[a], int(y))
                         acash[key] = acash[key] + v * w[y] if key in acash else v * w[y]
-            if not self.detail:
-                return
+            # the undiscounted cash flow per line and year: every store streams the net cash flow's bands
             total = sum(per_actor.values())
             for y in ys:
                 add(cash, (i, y), total * w[y])
@@ -441,6 +442,15 @@ class MkbaModel:
                     "actor_benefits": actor[1].T})
         for it in o.own_lines:  # own lines are targets of their own (sensitivity, by name)
             out[it.name] = line[self._iidx[it.name]]
+        # net cash flow per year (benefits − costs, undiscounted), summed over the lines in item order as
+        # (cashflow × sign).sum("item") does, so every store gives its bands from the same numbers
+        net = np.zeros((NY, n))
+        for (i, y), v in sorted(cash.items()):
+            if i in cost_set:
+                net[y] -= v
+            else:
+                net[y] += v
+        out["net_cashflow"] = net.T
         if self.detail:
             cube = np.zeros((n, ni, len(ACTORS)))
             for (i, a), v in npv.items():
@@ -491,7 +501,9 @@ class MkbaModel:
                 npv[(i, _AIDX[a])] = np.broadcast_to(np.asarray(pv, dtype=float), (n,)) + 0.0
         dfa = np.array([np.broadcast_to(np.asarray(d, dtype=float), (n,)) for d in df])  # (year, draw)
         muni = _MUNI
-        out["plan_municipal"] = (flows[1][:, muni].sum(axis=1) - flows[0][:, muni].sum(axis=1)).T
+        m_costs, m_benefits = flows[0][:, muni].sum(axis=1), flows[1][:, muni].sum(axis=1)  # (year, draw)
+        out["plan_municipal"] = (m_benefits - m_costs).T
+        out["plan_municipal_costs"], out["plan_municipal_benefits"] = m_costs.T, m_benefits.T
         if self.detail:
             out["plan_costs"] = flows[0].transpose(2, 0, 1)
             out["plan_benefits"] = flows[1].transpose(2, 0, 1)

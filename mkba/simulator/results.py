@@ -23,14 +23,46 @@ from .model import MkbaModel
 from .study import Study
 
 __all__ = ["simulate", "simulate_to_netcdf", "base_case", "net", "stored_model", "reducer", "write_netcdf", "data_checksum", "atomic_write", "TOTALS", "EXTRA_TOTALS",
-           "FULL_LIMIT", "Store", "ACTOR_TOTALS"]
+           "FULL_LIMIT", "Store", "ACTOR_TOTALS", "BANDS", "BAND_SOURCES", "Bands", "bands_of", "FLOAT32",
+           "store_mode", "sampled_inputs", "with_inputs"]
 
 TOTALS = ("costs", "benefits", "saldo", "bc_social", "bc_financial", "bc_municipal")
 EXTRA_TOTALS = ("immaterial", "municipal_costs", "municipal_benefits")
 # Per-actor costs and benefits per draw (draw, actor): the budget view; kept in every store.
 ACTOR_TOTALS = ("actor_costs", "actor_benefits")
 Store = Literal["auto", "full", "lean"]
-FULL_LIMIT = 200_000  # above this many draws "auto" keeps per-draw lines but not the actor cube
+# The most draws whose sampled inputs a report recomputes from a lean store (inputs(draw, input): 8 bytes
+# per input and draw in memory), and the most `mkba decide` keeps in its full store.
+FULL_LIMIT = 200_000
+# Per-draw variables every store keeps as float32 (±0.06 € at € 1 million): the same bytes in both stores.
+FLOAT32 = ("line", *ACTOR_TOTALS, "plan_municipal")
+# Quantile levels of the bands: the cash-flow chart's 90 % and 50 % bands and median.
+BANDS = (0.05, 0.25, 0.5, 0.75, 0.95)
+# Band variable → (the model's per-draw output it summarises, its dimension). Computed while the draws
+# stream (exact quantiles, block by block); the net cash flow and the plan's municipal costs and benefits
+# per draw are never stored, only their bands (the full store keeps the cash flows per line and year).
+BAND_SOURCES = {
+    "cashflow_band": ("net_cashflow", "year"),
+    "plan_municipal_band": ("plan_municipal", "plan_year"),
+    "plan_municipal_costs_band": ("plan_municipal_costs", "plan_year"),
+    "plan_municipal_benefits_band": ("plan_municipal_benefits", "plan_year"),
+}
+_BAND_TEXT = {
+    "cashflow_band": "net cash flow per year (benefits − costs, undiscounted, all actors)",
+    "plan_municipal_band": "municipal budget per plan year (benefits − costs of the municipal domains, undiscounted)",
+    "plan_municipal_costs_band": "municipal costs per plan year (undiscounted)",
+    "plan_municipal_benefits_band": "municipal benefits per plan year (undiscounted)",
+}
+STREAMED = tuple(src for src, _ in BAND_SOURCES.values() if src != "plan_municipal")
+PLAN_FLOWS = ("plan_costs", "plan_benefits", "plan_costs_discounted", "plan_benefits_discounted")
+# The model outputs a Dataset keeps per draw when the store's reducer passes them (see _dataset).
+PER_DRAW_VARS = (*TOTALS, *EXTRA_TOTALS, "line", *ACTOR_TOTALS, "npv", "cashflow", *PLAN_FLOWS, "plan_municipal")
+
+
+def store_mode(store: str) -> Literal["full", "lean"]:
+    """The store a run keeps: "auto" is lean at any number of draws (everything summaries and reports
+    read, see README "What a run keeps"); "full" adds the npv cube, cash flows and inputs per draw."""
+    return "full" if store == "full" else "lean"
 
 
 def base_case(study: Study) -> dict[str, NDArray]:
@@ -45,21 +77,54 @@ def stored_model(study: Study, mode: str) -> tuple[MkbaModel, Callable[[Mapping[
 
 
 def reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]:
-    def full(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
-        return dict(out)
-
-    def lean(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
-        # Per-draw totals stay float64; lines are kept as float32 (±0.1 € at € millions) so that
-        # 10 million draws fit in memory. The actor cube is reduced to sums and counts.
-        kept = {k: out[k] for k in TOTALS}  # the extra totals follow from the lines
-        kept["line"] = out["line"].astype(np.float32)
-        for k in ACTOR_TOTALS:  # 2 × 9 numbers per draw, float32 like the lines
-            kept[k] = out[k].astype(np.float32)
-        if "plan_municipal" in out:  # the municipal budget per plan year: a few numbers per draw
-            kept["plan_municipal"] = out["plan_municipal"].astype(np.float32)
+    def common(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
+        # What every store keeps per draw, in the same dtypes (so a report reads the same numbers from
+        # either): totals and ratios float64; lines, per-actor costs and benefits and the plan's municipal
+        # budget float32 (10 million draws fit in memory). The streamed outputs pass to the bands.
+        kept = {k: out[k] for k in TOTALS}
+        for k in FLOAT32:
+            if k in out:
+                kept[k] = np.ascontiguousarray(out[k], dtype=np.float32)
+        for k in STREAMED:
+            if k in out:
+                kept[k] = out[k]
         return kept
 
-    return full if store == "full" else lean
+    def full(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
+        return {**out, **common(out)}
+
+    return full if store == "full" else common
+
+
+class Bands:
+    """The band variables (:data:`BAND_SOURCES`) of a run, accumulated block by block from the reduced
+    model outputs: exact quantiles at :data:`BANDS`, whatever the chunking."""
+
+    def __init__(self) -> None:
+        from ..outputs.stats import ColumnStats
+
+        self._new = lambda k: ColumnStats(k, BANDS)  # noqa: E731
+        self.stats: dict[str, object] = {}
+
+    def add(self, out: Mapping[str, NDArray]) -> None:
+        for var, (src, _dim) in BAND_SOURCES.items():
+            if src in out:
+                v = np.asarray(out[src])
+                if var not in self.stats:
+                    self.stats[var] = self._new(v.shape[1])
+                self.stats[var].add(v)  # type: ignore[attr-defined]
+
+    def result(self) -> dict[str, NDArray]:
+        return {var: st.quantiles() for var, st in self.stats.items()}  # type: ignore[attr-defined]
+
+
+def bands_of(out: Mapping[str, NDArray], block: int = BLOCK) -> dict[str, NDArray]:
+    """The bands of per-draw outputs held in memory (block by block, as a streamed run computes them)."""
+    b = Bands()
+    n = len(out["saldo"]) if "saldo" in out else 0
+    for lo in range(0, n, block):
+        b.add({k: out[k][lo:lo + block] for k, _ in BAND_SOURCES.values() if k in out})
+    return b.result()
 
 
 def simulate(
@@ -86,7 +151,7 @@ def simulate(
     seed = sim.seed if seed is None else seed
     sampler = sim.sampler if sampler is None else sampler
     chunk_size = sim.chunk_size if chunk_size is None else chunk_size
-    mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
+    mode = store_mode(store)
     params = study.parameters
     if result is not None and (result.draws != draws or result.seed != seed or result.sampler != sampler):
         raise ValueError(f"result has draws={result.draws}, seed={result.seed}, sampler={result.sampler!r}; "
@@ -107,12 +172,14 @@ def simulate(
     )
     inputs = np.column_stack([res.inputs[n] for n in res.inputs]) if res.inputs else None
     return _dataset(study, model, res.outputs, list(res.inputs), inputs, draws=draws, seed=seed, sampler=sampler,
-                    mode=mode, stream=stream)
+                    mode=mode, stream=stream, bands=bands_of(res.outputs))
 
 
 def _dataset(study: Study, model: MkbaModel, out: Mapping[str, NDArray], input_names: list[str],
-             inputs: NDArray | None, *, draws: int, seed: int, sampler: str, mode: str, stream: str = "") -> xr.Dataset:
-    """The result Dataset from per-draw outputs (any number of draws, also none: a file's skeleton)."""
+             inputs: NDArray | None, *, draws: int, seed: int, sampler: str, mode: str, stream: str = "",
+             bands: Mapping[str, NDArray] | None = None) -> xr.Dataset:
+    """The result Dataset from per-draw outputs (any number of draws, also none: a file's skeleton, whose
+    bands are NaN until the draws are in)."""
     params = study.parameters
     base = base_case(study)
     # No coordinate on `draw`: positions are the draw numbers, and an arange plus its pandas index
@@ -142,15 +209,25 @@ def _dataset(study: Study, model: MkbaModel, out: Mapping[str, NDArray], input_n
         data[f"base_{k}"] = (("actor",), base[k][0])
     data["base_npv"] = (("item", "actor"), base["npv"][0])
     data["base_cashflow"] = (("item", "year"), base["cashflow"][0])
+    coords["band"] = list(BANDS)
+    bands = bands or {}
     plan = study.options.plan
     if plan is not None:  # per calendar year of the plan: who pays and who gains (model.PlanSpec)
         coords["plan_year"] = list(range(plan.years[0], plan.years[0] + plan.horizon))
-        for k in ("plan_costs", "plan_benefits", "plan_costs_discounted", "plan_benefits_discounted"):
+        for k in PLAN_FLOWS:
             if k in out:
                 data[k] = (("draw", "plan_year", "actor"), out[k])
             data[f"base_{k}"] = (("plan_year", "actor"), base[k][0])
         data["plan_municipal"] = (("draw", "plan_year"), out["plan_municipal"])
-        data["base_plan_municipal"] = (("plan_year",), base["plan_municipal"][0])
+        for k in ("plan_municipal", "plan_municipal_costs", "plan_municipal_benefits"):
+            data[f"base_{k}"] = (("plan_year",), base[k][0])
+    for var, (_src, dim) in BAND_SOURCES.items():
+        if dim == "plan_year" and plan is None:
+            continue
+        size = len(coords[dim])
+        q = bands.get(var)
+        data[var] = (("band", dim), np.full((len(BANDS), size), np.nan) if q is None else np.asarray(q, np.float64),
+                     {"long_name": f"quantiles over the draws of the {_BAND_TEXT[var]}", "units": "EUR"})
     if input_names:
         coords["input"] = input_names
         coords["input_group"] = ("input", [params[n].group for n in input_names])
@@ -185,6 +262,48 @@ def _dataset(study: Study, model: MkbaModel, out: Mapping[str, NDArray], input_n
         ),
     )
     return ds
+
+
+def sampled_inputs(ds: xr.Dataset, study: Study, *, chunk: int = BLOCK) -> xr.DataArray | None:
+    """The sampled inputs ``(draw, input)`` of a run, recomputed bit for bit from its study and design
+    (seed, sampler, draws, stream; every draw is random-access, see :mod:`mkba.simulator.engine`): the
+    ``inputs`` the full store keeps, for a lean store. None if the study's uncertain inputs are not the
+    ones the run recorded (another study, or an edited one)."""
+    from .engine import uniforms
+
+    design = json.loads(str(ds.attrs.get("design", "{}")) or "{}")
+    scen = str(ds.attrs.get("scenario", "base"))
+    params = (study if study.scenario_name == scen else study.scenario(scen)).parameters
+    names = list(params.uncertain)
+    if design.get("inputs") != names or "draws" not in design:
+        return None
+    n, seed, sampler = int(design["draws"]), int(design["seed"]), str(design["kind"])
+    stream, dims = str(design.get("stream", "")), list(params)
+    out = np.empty((n, len(names)))
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        u = uniforms(names, lo, hi, seed=seed, sampler=sampler, n=n, stream=stream, dims=dims)  # type: ignore[arg-type]
+        x = params.inputs_from_uniforms(u, hi - lo)
+        for j, name in enumerate(names):
+            out[lo:hi, j] = x[name]
+    coords = {"input": names, "input_group": ("input", [params[m].group for m in names]),
+              "input_unit": ("input", [params[m].unit for m in names]),
+              "input_base": ("input", [params[m].base for m in names])}
+    return xr.DataArray(out, dims=("draw", "input"), coords=coords, name="inputs")
+
+
+def with_inputs(ds: xr.Dataset, study: Study | None, *, limit: int = FULL_LIMIT) -> xr.Dataset:
+    """``ds`` with its sampled inputs (recomputed by :func:`sampled_inputs`) when it keeps none, the
+    study is known and the run has at most ``limit`` draws; else ``ds`` as it is. What the report's
+    drivers, decision section and workbook read, so a lean store's report equals a full store's."""
+    if "inputs" in ds or study is None or ds.sizes.get("draw", 0) > limit:
+        return ds
+    if ds.attrs.get("study_hash") and ds.attrs.get("study_hash") != study.content_hash:
+        return ds
+    x = sampled_inputs(ds, study)
+    if x is None or x.sizes["draw"] != ds.sizes.get("draw"):
+        return ds
+    return ds.assign(inputs=x)
 
 
 def net(ds: xr.Dataset, actor: str | None = None, *, base: bool = False) -> xr.DataArray:
@@ -292,7 +411,7 @@ def simulate_to_netcdf(
     chunk_size = sim.chunk_size if chunk_size is None else chunk_size
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
-    mode = ("full" if draws <= FULL_LIMIT else "lean") if store == "auto" else store
+    mode = store_mode(store)
     params = study.parameters
     model, reduce = stored_model(study, mode)
     names = params.uncertain if mode == "full" else []
@@ -317,6 +436,7 @@ def simulate_to_netcdf(
     digests = {name: _digest(skeleton.variables[name].values) for name in map(str, skeleton.variables)
                if name not in per_draw}
     hashers = {v: hashlib.sha256() for v in per_draw}
+    bands = Bands()
 
     def write(tmp: Path) -> None:
         skeleton.to_netcdf(tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=enc)
@@ -331,6 +451,7 @@ def simulate_to_netcdf(
                 for k, v in block.items():
                     target[k][lo:hi] = v
                     hashers[k].update(v.tobytes())
+                bands.add(out)
                 if on_block is not None:
                     on_block(block)
 
@@ -338,6 +459,10 @@ def simulate_to_netcdf(
                 keep_inputs=bool(names), workers=workers, progress=progress, sink=sink)
             for v in per_draw:
                 digests[v] = (skeleton[v].dtype.str, (draws, *skeleton[v].shape[1:]), hashers[v].digest())
+            for var, q in bands.result().items():  # the bands, now that every draw is in
+                f.variables[var][...] = q
+                skeleton[var].values[...] = q
+                digests[var] = _digest(skeleton.variables[var].values)
             f.attrs["data_sha256"] = _combine(digests)
 
     atomic_write(path, write)

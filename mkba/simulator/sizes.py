@@ -1,8 +1,8 @@
 """What a run will hold in memory and write to disk, estimated before it starts (issue 11 item 2).
 
 A run of 10**12 draws must be refused at once with the estimate, not after building chunk lists or
-by a MemoryError half-way. The bytes per draw are measured on a two-draw run of the real model and
-store mode, so the estimate follows whatever the model and the stores keep.
+by a MemoryError half-way. The bytes per draw follow from one base-case evaluation of the real model
+and store mode (its output shapes and dtypes), so the estimate follows whatever the stores keep.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+
+import numpy as np
 
 __all__ = ["SizeError", "per_draw_bytes", "available_memory", "free_disk", "check_run_size", "human"]
 
@@ -19,15 +21,16 @@ class SizeError(ValueError):
 
 
 def per_draw_bytes(study: object, mode: str) -> int:
-    """Bytes one draw costs in the stored result (``mode`` "full" or "lean"), measured on 2 draws."""
-    from .engine import run
-    from .results import stored_model
+    """Bytes one draw costs in the stored result (``mode`` "full" or "lean"): arithmetic on the shapes
+    and dtypes of one base-case evaluation of the store's model and reducer (no sampling, no run), so
+    the estimate follows whatever the model and the stores keep; the full store adds its inputs."""
+    from .results import PER_DRAW_VARS, stored_model
 
     model, reduce = stored_model(study, mode)  # type: ignore[arg-type]
     params = study.parameters  # type: ignore[attr-defined]
-    res = run(model, params, draws=2, seed=0, reduce=reduce, keep_inputs=(mode == "full"), workers=1)
-    total = sum(v.nbytes for v in res.outputs.values()) + sum(v.nbytes for v in res.inputs.values())
-    return -(-total // 2)
+    out = reduce(model(params.base_inputs()))
+    total = sum(np.asarray(out[k]).nbytes for k in PER_DRAW_VARS if k in out)
+    return int(total) + (8 * len(params.uncertain) if mode == "full" else 0)
 
 
 def available_memory() -> int | None:

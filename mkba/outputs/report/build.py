@@ -333,6 +333,10 @@ def write_report(
     if study is None and find_study:
         lookup = locate_study(ds, results_file=sensitivity_dir and Path(sensitivity_dir) / "results.nc")
         study, study_status = lookup.study, lookup.status
+    if study is not None:
+        from ...simulator.results import with_inputs
+
+        ds = with_inputs(ds, study)  # a lean store's inputs, recomputed from the study and seed
     if study is not None and study.scenario_name != "base":
         # a scenario's Study has no scenarios of its own: compare from the study as written
         from ...simulator.study import Study

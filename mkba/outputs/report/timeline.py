@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..charts import is_lean, net_cashflow
+from ..charts import net_cashflow
 from ..formatting import format_money, format_money_range
+from ..summary import cashflow_bands
 from .context import Context
 from .document import Block, Figure, Heading, Paragraph, Table
 
@@ -17,13 +16,12 @@ def section(ctx: Context) -> list[Block]:
     base = net_cashflow(ds, base=True).values
     years = [str(int(y)) for y in ds["year"].values]
     out: list[Block] = [Heading(ctx.t("time"))]
-    if is_lean(ds):
+    q = cashflow_bands(ds, (0.05, 0.5, 0.95))  # every store keeps the bands (computed as the draws stream)
+    if q is None:  # results of older versions without per-draw cash flows
         out.append(Paragraph(ctx.t("lean_note"), "note"))
         rows = [[y, format_money(float(b), lang=lang)] for y, b in zip(years, base)]
         out.append(Table([ctx.t("year"), ctx.t("base")], rows, name="time"))
     else:
-        cf = net_cashflow(ds).values
-        q = np.quantile(cf, (0.05, 0.5, 0.95), axis=0)
         rows = [[y, format_money(float(base[j]), lang=lang), format_money(float(q[1, j]), lang=lang),
                  format_money_range(float(q[0, j]), float(q[2, j]), lang=lang)] for j, y in enumerate(years)]
         out.append(Table([ctx.t("year"), ctx.t("base"), ctx.t("median"), ctx.t("range")], rows, name="time"))
