@@ -125,9 +125,9 @@ class TestCoverage:
 
 class TestBitIdentical:
     def test_full_store(self, study: mkba.Study) -> None:
-        ds, conv = converge(study, precision=GENEROUS, seed=5)
+        ds, conv = converge(study, precision=GENEROUS, seed=5, store="full")
         assert ds.attrs["store"] == "full"
-        assert_same_data(ds, mkba.simulate(study, draws=conv.draws, seed=5))
+        assert_same_data(ds, mkba.simulate(study, draws=conv.draws, seed=5, store="full"))
 
     def test_partial_block(self, study: mkba.Study) -> None:
         ds, conv = converge(study, precision=1e-9, max_draws=BLOCK + 777, seed=6)
@@ -138,10 +138,7 @@ class TestBitIdentical:
         with pytest.raises(ValueError, match="independent draws"):
             converge(study, precision=1e4, sampler=sampler)
 
-    def test_auto_store_switches_to_lean(self, study: mkba.Study, monkeypatch: pytest.MonkeyPatch) -> None:
-        # A small FULL_LIMIT exercises the full → lean switch without simulating 200,000 draws.
-        monkeypatch.setattr(results, "FULL_LIMIT", 70_000)
-        monkeypatch.setattr(convergence, "FULL_LIMIT", 70_000)
+    def test_auto_store_is_lean(self, study: mkba.Study) -> None:
         ds, conv = converge(study, precision=1e-9, max_draws=2 * BLOCK + 5, seed=7)
         assert conv.draws == 2 * BLOCK + 5 and ds.attrs["store"] == "lean"
         assert_same_data(ds, mkba.simulate(study, draws=conv.draws, seed=7))

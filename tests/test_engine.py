@@ -30,14 +30,19 @@ class TestReproducibility:
 
     def test_chunk_sizes_give_identical_arrays(self, study):
         n = BLOCK + 4_321  # spans two seeded blocks
-        runs = [simulate(study, draws=n, seed=11, chunk_size=c, workers=1) for c in (1_000, 65_536, n)]
+        runs = [simulate(study, draws=n, seed=11, chunk_size=c, workers=1, store="full") for c in (1_000, 65_536, n)]
         for other in runs[1:]:
-            for var in ("npv", "cashflow", "saldo", "bc_social", "bc_municipal", "inputs"):
+            for var in ("npv", "cashflow", "saldo", "bc_social", "bc_municipal", "inputs", "cashflow_band"):
                 assert_array_equal(runs[0][var].values, other[var].values)
+        # the lean store (the default): the same per-draw numbers and the same streamed bands
+        lean = [simulate(study, draws=n, seed=11, chunk_size=c, workers=1) for c in (1_000, n)]
+        for var in ("saldo", "line", "actor_costs", "cashflow_band"):
+            assert_array_equal(lean[0][var].values, lean[1][var].values)
+        assert_array_equal(lean[0]["cashflow_band"].values, runs[0]["cashflow_band"].values)
 
     def test_threads_give_identical_arrays(self, study):
-        one = simulate(study, draws=20_000, seed=3, chunk_size=3_000, workers=1)
-        two = simulate(study, draws=20_000, seed=3, chunk_size=3_000, workers=2)
+        one = simulate(study, draws=20_000, seed=3, chunk_size=3_000, workers=1, store="full")
+        two = simulate(study, draws=20_000, seed=3, chunk_size=3_000, workers=2, store="full")
         assert_array_equal(one["npv"].values, two["npv"].values)
 
     def test_other_seed_differs(self, study):

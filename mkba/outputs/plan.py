@@ -7,9 +7,10 @@ municipality other) a year's costs and benefits are netted, as that domain's bud
 *savings* the net lower spending of the others, and balance = savings − investments, which is the
 municipal budget ``plan_municipal`` of the run (benefits − costs of the municipal actors) on every draw.
 
-The balance per year has its distribution in every store (``plan_municipal`` is kept per draw); the
-intervals of investments and savings need the per-draw flows per actor (``plan_costs``/``plan_benefits``,
-kept by ``--store full``); without them those two are the base case only.
+Every store keeps the bands of investments and savings per year (``plan_investment_band``,
+``plan_savings_band``: exact quantiles computed while the draws stream) and the balance per draw
+(``plan_municipal``). Results of older versions without the bands take the intervals from the per-draw
+flows per actor (``plan_costs``/``plan_benefits``, full store) or show the base case only.
 """
 
 from __future__ import annotations
@@ -65,11 +66,17 @@ def _bands(values: np.ndarray) -> dict[str, list[float]]:
     return {"p5": q[0].tolist(), "p50": q[1].tolist(), "p95": q[2].tolist()}
 
 
+def _from_band(band: xr.DataArray) -> dict[str, list[float]]:
+    levels = [float(b) for b in band["band"].values]
+    return {k: band.values[levels.index(q)].tolist() for k, q in zip(("p5", "p50", "p95"), _QUANTILES)}
+
+
 def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The municipal budget per plan year, or None without a plan: ``{"years", "investment",
     "savings", "balance", "p_balance_gt_0", "draws_per_actor"}``. Each of investment/savings/balance
     is ``{"base": [...], "p5", "p50", "p95"}`` (lists over the years; investment and savings without
-    quantiles when the store kept no per-draw flows per actor, ``draws_per_actor`` False). The balance
+    quantiles only for results of older versions without bands or per-draw flows, ``draws_per_actor``
+    False). The balance
     quantiles are the run summary's (``summary["plan"]``, the numbers ``mkba run`` prints) when given.
     Years after the last one with any municipal flow are left out."""
     if not has_plan(ds):
@@ -79,10 +86,14 @@ def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[
     inv_base, sav_base = (np.asarray(v) for v in base_split(ds))
     bal_base = np.asarray(ds["base_plan_municipal"].values, dtype=np.float64)
 
-    per_actor = "plan_costs" in ds and "plan_benefits" in ds
+    banded = "plan_investment_band" in ds and "plan_savings_band" in ds
+    per_actor = banded or ("plan_costs" in ds and "plan_benefits" in ds)
     invest: dict[str, list[float]] = {"base": inv_base.tolist()}
     savings: dict[str, list[float]] = {"base": sav_base.tolist()}
-    if per_actor:
+    if banded:  # every store: the bands streamed with the draws
+        invest.update(_from_band(ds["plan_investment_band"]))
+        savings.update(_from_band(ds["plan_savings_band"]))
+    elif per_actor:
         parts = [_split(b["plan_costs"][:, :, m], b["plan_benefits"][:, :, m])
                  for b in _blocks(ds, ("plan_costs", "plan_benefits"))]
         invest.update(_bands(np.concatenate([p[0] for p in parts])))
@@ -94,12 +105,14 @@ def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[
         v = b["plan_municipal"]
         above += (v > 0).sum(axis=0)
         n += v.shape[0]
-        if summary is None or "plan" not in summary:
+        if (summary is None or "plan" not in summary) and "plan_municipal_band" not in ds:
             draws.append(v)
     plan = summary.get("plan") if summary is not None else None
     if plan is not None:
         mm = plan["municipal"]
         balance = {"base": bal_base.tolist(), "p5": list(mm["p5"]), "p50": list(mm["p50"]), "p95": list(mm["p95"])}
+    elif "plan_municipal_band" in ds:
+        balance = {"base": bal_base.tolist(), **_from_band(ds["plan_municipal_band"])}
     else:
         balance = {"base": bal_base.tolist(), **_bands(np.concatenate(draws))}
     p_pos = (above / n).tolist() if n else [float("nan")] * len(years)

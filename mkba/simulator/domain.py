@@ -63,8 +63,8 @@ VALUE_LINES = {
 # Names an own line may not take: the built-in lines, totals and ratios (and the plan's investment line).
 BUILTIN_NAMES = frozenset((*ITEMS, "investment", "costs", "benefits", "saldo", "immaterial", "bc_social",
                            "bc_financial", "bc_municipal", "municipal_costs", "municipal_benefits", "line",
-                           "npv", "cashflow", "net_cashflow", "plan_municipal", "plan_municipal_costs",
-                           "plan_municipal_benefits"))
+                           "npv", "cashflow", "net_cashflow", "plan_municipal", "plan_investment",
+                           "plan_savings"))
 COST_ITEMS = tuple(i for i in ITEMS if ITEM_KIND[i] == "cost")
 BENEFIT_ITEMS = tuple(i for i in ITEMS if ITEM_KIND[i] != "cost")
 IMMATERIAL_ITEMS = tuple(i for i in ITEMS if ITEM_KIND[i] == "immaterial")

@@ -175,7 +175,7 @@ class MkbaModel:
     ``actor_costs`` and ``actor_benefits`` (draw, actor), each own line by its name (draw,), and with a
     ``[plan]`` the per-year flows ``plan_costs``/``plan_benefits`` (undiscounted and ``_discounted``,
     draw × plan year × actor) and ``plan_municipal`` (draw × plan year, the municipal budget), with its
-    two parts ``plan_municipal_costs`` and ``plan_municipal_benefits``; in every mode ``net_cashflow``
+    ``plan_investment`` and ``plan_savings`` (see :mod:`mkba.outputs.plan`); in every mode ``net_cashflow``
     (draw, year: benefits − costs, undiscounted), of which the stores keep the bands.
 
     Internally the draw axis is last (contiguous), so every operation is a fast row operation and every
@@ -501,9 +501,13 @@ class MkbaModel:
                 npv[(i, _AIDX[a])] = np.broadcast_to(np.asarray(pv, dtype=float), (n,)) + 0.0
         dfa = np.array([np.broadcast_to(np.asarray(d, dtype=float), (n,)) for d in df])  # (year, draw)
         muni = _MUNI
-        m_costs, m_benefits = flows[0][:, muni].sum(axis=1), flows[1][:, muni].sum(axis=1)  # (year, draw)
-        out["plan_municipal"] = (m_benefits - m_costs).T
-        out["plan_municipal_costs"], out["plan_municipal_benefits"] = m_costs.T, m_benefits.T
+        out["plan_municipal"] = (flows[1][:, muni].sum(axis=1) - flows[0][:, muni].sum(axis=1)).T
+        # The budget's investments and savings per year: each municipal domain's costs and benefits netted,
+        # then the domains that spend more (investments) and those that spend less (savings) added up
+        # (mkba.outputs.plan; balance = savings − investments); the stores keep their bands.
+        net = (flows[1][:, muni] - flows[0][:, muni]).transpose(2, 0, 1)  # (draw, year, domain)
+        out["plan_investment"] = np.clip(-net, 0.0, None).sum(axis=-1)
+        out["plan_savings"] = np.clip(net, 0.0, None).sum(axis=-1)
         if self.detail:
             out["plan_costs"] = flows[0].transpose(2, 0, 1)
             out["plan_benefits"] = flows[1].transpose(2, 0, 1)

@@ -34,7 +34,7 @@ Store = Literal["auto", "full", "lean"]
 # The most draws whose sampled inputs a report recomputes from a lean store (inputs(draw, input): 8 bytes
 # per input and draw in memory), and the most `mkba decide` keeps in its full store.
 FULL_LIMIT = 200_000
-# Per-draw variables every store keeps as float32 (±0.06 € at € 1 million): the same bytes in both stores.
+# Per-draw variables the lean store keeps as float32 (±0.06 € at € 1 million; float64 in the full store).
 FLOAT32 = ("line", *ACTOR_TOTALS, "plan_municipal")
 # Quantile levels of the bands: the cash-flow chart's 90 % and 50 % bands and median.
 BANDS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -44,14 +44,15 @@ BANDS = (0.05, 0.25, 0.5, 0.75, 0.95)
 BAND_SOURCES = {
     "cashflow_band": ("net_cashflow", "year"),
     "plan_municipal_band": ("plan_municipal", "plan_year"),
-    "plan_municipal_costs_band": ("plan_municipal_costs", "plan_year"),
-    "plan_municipal_benefits_band": ("plan_municipal_benefits", "plan_year"),
+    "plan_investment_band": ("plan_investment", "plan_year"),
+    "plan_savings_band": ("plan_savings", "plan_year"),
 }
 _BAND_TEXT = {
     "cashflow_band": "net cash flow per year (benefits − costs, undiscounted, all actors)",
     "plan_municipal_band": "municipal budget per plan year (benefits − costs of the municipal domains, undiscounted)",
-    "plan_municipal_costs_band": "municipal costs per plan year (undiscounted)",
-    "plan_municipal_benefits_band": "municipal benefits per plan year (undiscounted)",
+    "plan_investment_band": "municipal investments per plan year (net extra spending of the domains that "
+                            "spend more than they save that year, undiscounted)",
+    "plan_savings_band": "municipal savings per plan year (net lower spending of the other domains, undiscounted)",
 }
 STREAMED = tuple(src for src, _ in BAND_SOURCES.values() if src != "plan_municipal")
 PLAN_FLOWS = ("plan_costs", "plan_benefits", "plan_costs_discounted", "plan_benefits_discounted")
@@ -77,10 +78,10 @@ def stored_model(study: Study, mode: str) -> tuple[MkbaModel, Callable[[Mapping[
 
 
 def reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]:
-    def common(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
-        # What every store keeps per draw, in the same dtypes (so a report reads the same numbers from
-        # either): totals and ratios float64; lines, per-actor costs and benefits and the plan's municipal
-        # budget float32 (10 million draws fit in memory). The streamed outputs pass to the bands.
+    def lean(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
+        # Per draw: totals and ratios float64; lines, per-actor costs and benefits and the plan's municipal
+        # budget float32 (C order, as the file stores them), so that 10 million draws fit in memory. The
+        # streamed outputs pass on to the bands (the extra totals follow from the lines).
         kept = {k: out[k] for k in TOTALS}
         for k in FLOAT32:
             if k in out:
@@ -91,9 +92,9 @@ def reducer(store: str) -> Callable[[Mapping[str, NDArray]], dict[str, NDArray]]
         return kept
 
     def full(out: Mapping[str, NDArray]) -> dict[str, NDArray]:
-        return {**out, **common(out)}
+        return dict(out)
 
-    return full if store == "full" else common
+    return full if store == "full" else lean
 
 
 class Bands:
@@ -219,8 +220,7 @@ def _dataset(study: Study, model: MkbaModel, out: Mapping[str, NDArray], input_n
                 data[k] = (("draw", "plan_year", "actor"), out[k])
             data[f"base_{k}"] = (("plan_year", "actor"), base[k][0])
         data["plan_municipal"] = (("draw", "plan_year"), out["plan_municipal"])
-        for k in ("plan_municipal", "plan_municipal_costs", "plan_municipal_benefits"):
-            data[f"base_{k}"] = (("plan_year",), base[k][0])
+        data["base_plan_municipal"] = (("plan_year",), base["plan_municipal"][0])
     for var, (_src, dim) in BAND_SOURCES.items():
         if dim == "plan_year" and plan is None:
             continue
