@@ -145,7 +145,7 @@ def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     ds = ns["ds"]
     assert float(mkba.net(ds, "jeugd").mean()) == pytest.approx(
-        float((ds.actor_benefits - ds.actor_costs).sel(actor="jeugd").mean()), rel=1e-9)
+        float((ds.actor_benefits.astype(float) - ds.actor_costs.astype(float)).sel(actor="jeugd").mean()), rel=1e-9)
     assert (tmp_path / "tornado.png").stat().st_size > 0
 
 
