@@ -52,7 +52,7 @@ name = "qaly"
     return p
 
 
-def reference(forward_path: Path, scenario: str, *, draws: int, seed: int, store: str = "auto"):
+def reference(forward_path: Path, scenario: str, *, draws: int, seed: int, store: str = "full"):
     """The single-process run of one case, built from the study file (not from mkba's batch code)."""
     study = Study.from_toml(forward_path)
     if scenario.startswith("qaly-"):

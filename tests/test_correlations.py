@@ -80,7 +80,7 @@ class TestStudyFile:
 
     def test_correlated_study_run(self, forward_path):
         study = Study.from_dict(self._raw(forward_path, [{"inputs": list(SUBST), "rank": 0.6}]))
-        ds = mkba.simulate(study, draws=20_000, seed=1)
+        ds = mkba.simulate(study, draws=20_000, seed=1, store="full")
         a, b = (ds.inputs.sel(input=n).values for n in SUBST)
         assert stats.spearmanr(a, b)[0] == pytest.approx(0.6, abs=0.02)
         # the base case (published point values) does not depend on correlations
@@ -109,6 +109,6 @@ class TestStudyFile:
         assert len(study.parameters.correlations) == 4
         no_esc = study.scenario("geen-escalatie")  # fixes the three escalation rates at 0
         assert no_esc.parameters.correlations == (SUBST + (0.6,),)
-        ds = mkba.simulate(no_esc, draws=5_000, seed=2)
+        ds = mkba.simulate(no_esc, draws=5_000, seed=2, store="full")
         a, b = (ds.inputs.sel(input=n).values for n in SUBST)
         assert stats.spearmanr(a, b)[0] == pytest.approx(0.6, abs=0.04)

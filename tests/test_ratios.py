@@ -40,8 +40,8 @@ def _zvw_only(raw):
 
 class TestMunicipalRatioIsFinancial:
     def test_immaterial_line_booked_to_a_municipal_actor_does_not_count(self, forward_path):
-        households = simulate(_study(forward_path, _nuisance("households")), draws=3000, seed=5)
-        wi = simulate(_study(forward_path, _nuisance("wi")), draws=3000, seed=5)
+        households = simulate(_study(forward_path, _nuisance("households")), draws=3000, seed=5, store="full")
+        wi = simulate(_study(forward_path, _nuisance("wi")), draws=3000, seed=5, store="full")
         # the nuisance line is real (it changes W&I's own net result) ...
         assert float(wi["npv"].sel(item="nuisance", actor="wi").mean()) > 10_000
         # ... but the municipal ratio is financial: bit for bit the same
@@ -49,7 +49,7 @@ class TestMunicipalRatioIsFinancial:
         assert float(wi["base_bc_municipal"]) == float(households["base_bc_municipal"])
 
     def test_municipal_ratio_is_financial_benefits_over_costs(self, forward_path):
-        ds = simulate(_study(forward_path, _nuisance("wi")), draws=2000, seed=3)
+        ds = simulate(_study(forward_path, _nuisance("wi")), draws=2000, seed=3, store="full")
         npv = ds["npv"].sel(actor=list(MUNICIPAL_ACTORS)).sum("actor")
         kind = ds["kind"]
         fin = npv.where(kind == "financial", 0.0).sum("item")

@@ -186,7 +186,7 @@ class TestGivenData:
 
     def test_on_a_study_run(self, forward_path):
         study = mkba.Study.from_toml(forward_path)
-        ds = mkba.simulate(study, draws=4000, seed=3)
+        ds = mkba.simulate(study, draws=4000, seed=3, store="full")
         res = given_data(ds, method="delta", target="actor:jeugd", num_resamples=10)
         assert res.attrs["target"] == "actor:jeugd" and res.sizes["parameter"] == len(study.parameters.uncertain)
         assert (res["value"].sel(index="delta") >= -0.05).all()

@@ -315,8 +315,8 @@ def given_data(
     a run of N draws is the prefix of a longer run).
     """
     if "inputs" not in ds or "input" not in ds.dims:
-        raise ValueError("the run keeps no sampled inputs (variable 'inputs'); simulate with store='full' "
-                         "(default up to 200,000 draws) for a given-data analysis")
+        raise ValueError("the run keeps no sampled inputs (variable 'inputs'); simulate with store='full', or "
+                         "recompute them with mkba.simulator.results.with_inputs(ds, study), for a given-data analysis")
     design = json.loads(ds.attrs.get("design", "{}") or "{}")
     kind = design.get("kind", ds.attrs.get("sampler"))
     if kind not in ("mc", "lhs", "sobol"):

@@ -48,6 +48,7 @@ __all__ = ["BLOCK", "SAMPLERS", "Model", "RunResult", "Sampler", "block_uniforms
            "check_stream_keys", "evaluate", "lhs_permutation", "run", "stream_key", "uniforms"]
 
 BLOCK = 65_536  # draws per seeded block; part of the reproducibility contract, never change silently
+EVAL_SIZE = 16_384  # draws per model evaluation within a chunk (cache-sized temporaries; no effect on numbers)
 Sampler = Literal["mc", "lhs", "sobol"]
 SAMPLERS: tuple[str, ...] = ("mc", "lhs", "sobol")
 Model = Callable[[Mapping[str, NDArray[np.float64]]], Mapping[str, NDArray]]
@@ -289,14 +290,25 @@ def run(
     store: dict[str, NDArray] = {}
     kept: dict[str, NDArray[np.float64]] = {}
 
-    def work(span: tuple[int, int]) -> tuple[tuple[int, int], dict[str, NDArray], dict[str, NDArray]]:
-        lo, hi = span
-        u = uniforms(names, start + lo, start + hi, seed=seed, sampler=sampler, n=total, stream=stream, dims=dims)
-        inputs = params.inputs_from_uniforms(u, hi - lo)
+    def evaluate(u: Mapping[str, NDArray[np.float64]], m: int) -> tuple[dict[str, NDArray], dict[str, NDArray]]:
+        inputs = params.inputs_from_uniforms(u, m)
         out = dict(model(inputs))
         if reduce is not None:
             out = dict(reduce(out))
-        return span, out, ({n: inputs[n] for n in names} if keep_inputs else {})
+        return out, ({n: inputs[n] for n in names} if keep_inputs else {})
+
+    def work(span: tuple[int, int]) -> tuple[tuple[int, int], dict[str, NDArray], dict[str, NDArray]]:
+        lo, hi = span
+        u = uniforms(names, start + lo, start + hi, seed=seed, sampler=sampler, n=total, stream=stream, dims=dims)
+        if hi - lo <= EVAL_SIZE:
+            return (span, *evaluate(u, hi - lo))
+        # The model's many temporaries stay in the cache at EVAL_SIZE draws; every number is elementwise
+        # over the draws, so the pieces are the chunk's numbers exactly.
+        parts = [evaluate({k: v[a:a + EVAL_SIZE] for k, v in u.items()}, min(EVAL_SIZE, hi - lo - a))
+                 for a in range(0, hi - lo, EVAL_SIZE)]
+        out = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+        inp = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+        return span, out, inp
 
     def collect(span: tuple[int, int], out: Mapping[str, NDArray], inp: Mapping[str, NDArray]) -> None:
         lo, hi = span  # positions within this run

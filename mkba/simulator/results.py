@@ -439,18 +439,23 @@ def simulate_to_netcdf(
     bands = Bands()
 
     def write(tmp: Path) -> None:
+        import h5py
+
         skeleton.to_netcdf(tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=enc)
         with h5netcdf.File(tmp, "a") as f:
             f.resize_dimension("draw", draws)
-            target = {v: f.variables[v] for v in per_draw}
+        # The blocks go straight into the HDF5 datasets of the netCDF variables (h5py: no per-write
+        # netCDF bookkeeping; the file's netCDF structure is complete already).
+        with h5py.File(tmp, "r+") as f:
+            target = {v: f[v] for v in per_draw}
 
             def sink(lo: int, hi: int, out: Mapping[str, NDArray], inp: Mapping[str, NDArray]) -> None:
                 block = {k: np.ascontiguousarray(out[k], dtype=skeleton[k].dtype) for k in per_draw if k in out}
                 if names:
                     block["inputs"] = np.column_stack([inp[n] for n in names])
                 for k, v in block.items():
-                    target[k][lo:hi] = v
-                    hashers[k].update(v.tobytes())
+                    target[k].write_direct(v, dest_sel=np.s_[lo:hi])
+                    hashers[k].update(v)  # C-order bytes, no copy
                 bands.add(out)
                 if on_block is not None:
                     on_block(block)
@@ -460,9 +465,10 @@ def simulate_to_netcdf(
             for v in per_draw:
                 digests[v] = (skeleton[v].dtype.str, (draws, *skeleton[v].shape[1:]), hashers[v].digest())
             for var, q in bands.result().items():  # the bands, now that every draw is in
-                f.variables[var][...] = q
+                f[var][...] = q
                 skeleton[var].values[...] = q
                 digests[var] = _digest(skeleton.variables[var].values)
+        with h5netcdf.File(tmp, "a") as f:  # as write_netcdf stores it
             f.attrs["data_sha256"] = _combine(digests)
 
     atomic_write(path, write)
