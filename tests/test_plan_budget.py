@@ -31,12 +31,12 @@ def study(root) -> Study:
 
 @pytest.fixture(scope="module")
 def full(study):
-    return simulate(study, draws=3000, seed=11, store="full")
+    return simulate(study, draws=1500, seed=11, store="full")
 
 
 @pytest.fixture(scope="module")
 def lean(study):
-    return simulate(study, draws=3000, seed=11, store="lean")
+    return simulate(study, draws=1500, seed=11, store="lean")
 
 
 def _number(cell: str) -> float:

@@ -21,28 +21,42 @@ p{margin:.4rem 0}p.note{font-size:.85rem;color:#333}
 p.headline{font-size:1.1rem;font-weight:600;border-left:4px solid #111;padding-left:.6rem}
 table{border-collapse:collapse;margin:.4rem 0 .8rem;font-size:.85rem}
 th,td{border:1px solid #888;padding:.2rem .45rem;vertical-align:top}
-th{background:#e8e8e8;text-align:left}td.r,th.r{text-align:right;white-space:nowrap}
+th{background:#e8e8e8;text-align:left}td.r,th.r{text-align:right}
 tr.total td{font-weight:600}td.sub{padding-left:1.4rem}
 figure{margin:.8rem 0}figure img{width:100%;max-width:42rem;height:auto;border:1px solid #ddd}
 figcaption{font-size:.82rem;font-style:italic}
-@page{size:A4 portrait;margin:15mm 14mm 16mm}
+@page{size:A4 portrait;margin:12mm 13mm 13mm}
 @media print{
- body{max-width:none;margin:0;padding:0;font-size:9.5pt;line-height:1.3}
- h1{font-size:15pt;margin-bottom:3mm}h2{font-size:12pt;margin:5mm 0 2mm;break-after:avoid}
- h3{font-size:10.5pt;break-after:avoid}
- p.headline{font-size:11pt}
- table{font-size:8pt;width:100%;break-inside:auto}thead{display:table-header-group}
+ body{max-width:none;margin:0;padding:0;font-size:9pt;line-height:1.25}
+ h1{font-size:13pt;margin:0 0 2mm;padding-bottom:1mm}
+ h2{font-size:11pt;margin:3.5mm 0 1.2mm;break-after:avoid}
+ h3{font-size:9.5pt;margin:2.5mm 0 1mm;break-after:avoid}
+ p{margin:1mm 0;orphans:3;widows:3}p.headline{font-size:10pt}p.note{font-size:7.5pt}
+ p:has(+ table){break-after:avoid}
+ table{font-size:7.5pt;width:100%;margin:1mm 0 1.5mm;break-inside:auto}thead{display:table-header-group}
  tr{break-inside:avoid}table.keep{break-inside:avoid}
- th,td{padding:1mm 1.5mm}
- figure{break-inside:avoid}figure img{max-width:100%;width:165mm;border:none}
- p{orphans:3;widows:3}
- section.first-page-end{break-after:page}
+ th,td{padding:.45mm 1.2mm}
+ figure{margin:1.5mm 0;break-inside:avoid}figure img{max-width:100%;width:100%;border:none}
+ figcaption{font-size:7.5pt}
 }
 """
 
 
 def html_escape(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+_NBSP = "\u00a0"
+
+
+def _number_cell(text: str) -> str:
+    """A right-aligned cell whose amounts never break inside ("€ 1,2 mln", "−1.458 tot −640" stay whole)
+    but may break between the two ends of a range and before a parenthesis, so a table of long ranges fits
+    the page width instead of shrinking the whole printed page."""
+    out = text.replace(" ", _NBSP)
+    for word in ("tot", "to"):
+        out = out.replace(f"{_NBSP}{word}{_NBSP}", f"{_NBSP}{word} ")
+    return out.replace(f"{_NBSP}(", " (").replace(f";{_NBSP}", "; ")
 
 
 def _table(t: Table) -> list[str]:
@@ -57,7 +71,7 @@ def _table(t: Table) -> list[str]:
         cells = []
         for j, (a, c) in enumerate(zip(align, row)):
             cls_ = a + (" sub" if j == 0 and t.indent_of(i) else "")
-            cells.append(f'<td class="{cls_}">{e(c)}</td>')
+            cells.append(f'<td class="{cls_}">{e(_number_cell(c) if a == "r" else c)}</td>')
         out.append(f"<tr{tr}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if t.caption:
