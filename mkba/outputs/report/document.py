@@ -12,7 +12,20 @@ from typing import Literal, Union
 
 from ..formatting import Lang
 
-__all__ = ["Heading", "Paragraph", "Table", "Figure", "Block", "Document"]
+__all__ = ["Heading", "Paragraph", "Table", "Figure", "Block", "Document", "number_cell"]
+
+_NBSP = "\u00a0"
+
+
+def number_cell(text: str) -> str:
+    """The text of a right-aligned (number) cell as HTML and Word lay it out: its amounts never break inside
+    ("€ 1,2 mln", "−1.458 tot −640" stay whole: no-break spaces) but a cell may break between the two ends
+    of a range and before a parenthesis, so a table of long ranges fits the page width (a printed page is
+    otherwise shrunk to the widest table)."""
+    out = text.replace(" ", _NBSP)
+    for word in ("tot", "to"):
+        out = out.replace(f"{_NBSP}{word}{_NBSP}", f"{_NBSP}{word} ")
+    return out.replace(f"{_NBSP}(", " (").replace(f";{_NBSP}", "; ")
 
 
 @dataclass(frozen=True)

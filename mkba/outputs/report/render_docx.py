@@ -10,7 +10,7 @@ import io
 from collections.abc import Mapping
 
 from ..escape import docx_text
-from .document import Document, Figure, Heading, Paragraph, Table
+from .document import Document, Figure, Heading, Paragraph, Table, number_cell
 
 __all__ = ["render_docx"]
 
@@ -63,7 +63,7 @@ def _table(doc, t: Table) -> None:  # noqa: ANN001 - python-docx Document
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align[j] == "r" else WD_ALIGN_PARAGRAPH.LEFT
             if j == 0 and i > 0 and t.indent_of(i - 1):
                 p.paragraph_format.left_indent = Mm(4 * t.indent_of(i - 1))
-            run = p.add_run(docx_text(text))
+            run = p.add_run(docx_text(number_cell(text) if align[j] == "r" and i > 0 else text))
             run.font.size = Pt(8.5)
             if i == 0 or (i - 1) in t.bold:
                 run.bold = True

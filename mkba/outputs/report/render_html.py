@@ -8,7 +8,7 @@ import base64
 import html
 from collections.abc import Mapping
 
-from .document import Document, Figure, Heading, Paragraph, Table
+from .document import Document, Figure, Heading, Paragraph, Table, number_cell
 
 __all__ = ["render_html", "html_escape", "CSS"]
 
@@ -46,19 +46,6 @@ def html_escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-_NBSP = "\u00a0"
-
-
-def _number_cell(text: str) -> str:
-    """A right-aligned cell whose amounts never break inside ("€ 1,2 mln", "−1.458 tot −640" stay whole)
-    but may break between the two ends of a range and before a parenthesis, so a table of long ranges fits
-    the page width instead of shrinking the whole printed page."""
-    out = text.replace(" ", _NBSP)
-    for word in ("tot", "to"):
-        out = out.replace(f"{_NBSP}{word}{_NBSP}", f"{_NBSP}{word} ")
-    return out.replace(f"{_NBSP}(", " (").replace(f";{_NBSP}", "; ")
-
-
 def _table(t: Table) -> list[str]:
     e = html_escape
     align = t.alignment()
@@ -71,7 +58,7 @@ def _table(t: Table) -> list[str]:
         cells = []
         for j, (a, c) in enumerate(zip(align, row)):
             cls_ = a + (" sub" if j == 0 and t.indent_of(i) else "")
-            cells.append(f'<td class="{cls_}">{e(_number_cell(c) if a == "r" else c)}</td>')
+            cells.append(f'<td class="{cls_}">{e(number_cell(c) if a == "r" else c)}</td>')
         out.append(f"<tr{tr}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if t.caption:
