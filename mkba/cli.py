@@ -391,8 +391,11 @@ def _batch_report(args: argparse.Namespace) -> int:
     except FolderBusy as exc:
         raise UsageError(f"{out}: {exc} is writing a report into this folder; wait for it to finish") from None
     written = {k: v.replace(str(tmp), str(out)) for k, v in written.items()}
-    print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "report_docx", "charts")
-                                  if k in written))
+    from .outputs.console import written_line
+    from .outputs.report.batch import batch_report_language
+
+    print(written_line([written[k] for k in ("report_html", "report_md", "report_docx", "charts") if k in written],
+                       batch_report_language(ds, args.lang)))
     return 0
 
 
@@ -426,7 +429,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     except FolderBusy as exc:
         raise UsageError(f"{out}: {exc} is writing a report into this folder; wait for it to finish") from None
     written = {k: v.replace(str(tmp), str(out)) for k, v in written.items()}
-    print("written: " + ", ".join(written[k] for k in ("report_html", "report_md", "report_docx", "excel", "charts")))
+    from .outputs.console import written_line
+    from .outputs.report import resolve_language
+
+    print(written_line([written[k] for k in ("report_html", "report_md", "report_docx", "excel", "charts")],
+                       resolve_language(ds, args.lang)))
     return 0
 
 
@@ -789,7 +796,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="combined result (default zarr)")
     p.add_argument("--no-chart", action="store_true", help="skip the PNG/SVG scenario chart")
     p.add_argument("--lang", choices=("nl", "en"),
-                   help="language of the console table, the case titles and the chart (default: the first study's)")
+                   help="language of the console table, the case titles and the chart (default: Dutch when every study is)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_batch)
 

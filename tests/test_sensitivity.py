@@ -316,7 +316,7 @@ class TestCharts:
         ow = oneway_study(study)
         ax = plot_tornado(ow, lang="en", top=10)
         assert len(ax.patches) == 20 and "Balance" in ax.get_xlabel()
-        labels = [t.get_text() for t in ax.get_yticklabels()]
+        labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]  # long labels on two lines
         from mkba.simulator.labels import input_label
 
         # largest on top, labelled for a reader (never the input path)

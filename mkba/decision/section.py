@@ -49,6 +49,8 @@ TEXT: dict[str, dict[str, str]] = {
                       "invoer meet, leert ook iets over de invoer die ermee samenhangt.",
         "input": "Invoer", "group": "Groep", "evppi": "EVPPI", "se": "Standaardfout", "share": "Deel van EVPI",
         "groups": "Per groep invoer",
+        "no_single": "Geen enkele invoer afzonderlijk is € 1 of meer waard om eerst te meten.",
+        "no_group": "Ook geen groep invoer is € 1 of meer waard om eerst te meten.",
         "actors": "Per actor", "actor": "Actor", "net": "Verwacht netto", "p_net": "P(netto > 0)", "evpi": "EVPI", "first": "Meet eerst",
         "actors_note": "Per budgethouder: het verwachte netto resultaat, de kans dat het positief is, de waarde van volledige "
                        "informatie voor het besluit van die actor alleen, en de invoer die dat het meest beslist.",
@@ -95,6 +97,8 @@ TEXT: dict[str, dict[str, str]] = {
                       "tells something about the inputs correlated with it.",
         "input": "Input", "group": "Group", "evppi": "EVPPI", "se": "Standard error", "share": "Share of EVPI",
         "groups": "Per group of inputs",
+        "no_single": "No single input on its own is worth €1 or more to measure first.",
+        "no_group": "No group of inputs is worth €1 or more to measure first either.",
         "actors": "Per actor", "actor": "Actor", "net": "Expected net", "p_net": "P(net > 0)", "evpi": "EVPI", "first": "Measure first",
         "actors_note": "Per budget holder: the expected net result, the probability that it is positive, the value of perfect "
                        "information for that actor's own decision, and the input that settles it most.",
@@ -226,14 +230,16 @@ def _measure_tables(a: DecisionAnalysis, lang: Lang) -> list[Block]:
         v, se = float(a.evppi[0, i]), float(a.evppi_se[0, i])
         rows.append([input_label(name, lang), format_money(v, lang=lang), format_money(se, lang=lang),
                      format_percent(v / evpi, 0, lang=lang) if evpi > 0 else t["none"]])
-    out.append(("table", {"header": [t["input"], t["evppi"], t["se"], t["share"]], "rows": rows, "align": "lrrr"}))
+    out.append(("table", {"header": [t["input"], t["evppi"], t["se"], t["share"]], "rows": rows, "align": "lrrr"})
+               if rows else ("p", t["no_single"]))
     order = [k for k in sorted(range(len(a.groups)), key=lambda k: -a.evppi_groups[0, k]) if a.evppi_groups[0, k] >= 0.5]
     grows = [[group_label(g, lang), format_money(float(a.evppi_groups[0, k]), lang=lang),
               format_money(float(a.evppi_groups_se[0, k]), lang=lang),
               format_percent(float(a.evppi_groups[0, k]) / evpi, 0, lang=lang) if evpi > 0 else t["none"]]
              for k in order for g in [list(a.groups)[k]]]
     out.append(("h3", t["groups"]))
-    out.append(("table", {"header": [t["group"], t["evppi"], t["se"], t["share"]], "rows": grows, "align": "lrrr"}))
+    out.append(("table", {"header": [t["group"], t["evppi"], t["se"], t["share"]], "rows": grows, "align": "lrrr"})
+               if grows else ("p", t["no_group"]))
     return out
 
 

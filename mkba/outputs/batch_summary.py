@@ -47,13 +47,14 @@ _T: dict[str, dict[str, str]] = {
 
 
 def batch_language(ds: xr.Dataset) -> Lang:
-    """The language of a batch's outputs: that of its first study (Dutch unless that study is English)."""
+    """The language of a batch's outputs: Dutch when all its studies are Dutch, else English (a batch of
+    studies in several languages is read by people who share English)."""
     try:
         studies = json.loads(ds.attrs.get("studies", "{}") or "{}")
     except ValueError:
         studies = {}
-    first = next(iter(studies.values()), {})
-    return "en" if isinstance(first, dict) and first.get("language") == "en" else "nl"
+    langs = {m.get("language", "nl") for m in studies.values() if isinstance(m, dict)} or {"nl"}
+    return "nl" if langs == {"nl"} else "en"
 
 
 def case_title(ds: xr.Dataset, study: str, scenario: str, lang: Lang) -> str:

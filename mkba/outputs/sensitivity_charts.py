@@ -87,8 +87,21 @@ def _money_axis(ax: Axes, target: str, axis: str = "x", lang: Lang = "nl") -> No
 
     from .formatting import format_number
 
+    from matplotlib.ticker import MaxNLocator
+
     fmt = FuncFormatter(lambda v, _: format_number(v, lang=lang))  # "260.000" (nl) / "260,000" (en)
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_formatter(fmt)
+    if axis == "x":  # amounts such as "−700.000" are wide: few enough ticks that they never touch
+        a.set_major_locator(MaxNLocator(5))
+
+
+def _wrapped(label: str, width: int = 42) -> str:
+    """A long input label on two lines, so that it fits the chart's left margin instead of being cut off."""
+    import textwrap
+
+    lines = textwrap.wrap(label, width)
+    return label if len(lines) <= 1 else lines[0] + "\n" + " ".join(lines[1:])
 
 
 def plot_tornado(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", top: int | None = 15) -> Axes:
@@ -114,7 +127,7 @@ def plot_tornado(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl", t
     ax.barh(y, hi - base, left=base, height=0.7, color="0.85", edgecolor="black", linewidth=0.6, hatch="///",
             label=_TEXT["high"][i].format(q=q_hi))
     ax.axvline(base, color="black", linewidth=1.0, linestyle="--", label=_TEXT["base"][i])
-    ax.set_yticks(y, [input_label(str(p), lang) for p in sub["parameter"].values], fontsize=8)
+    ax.set_yticks(y, [_wrapped(input_label(str(p), lang)) for p in sub["parameter"].values], fontsize=8)
     target, title = str(ds.attrs.get("target", "")), _own_title(ds)
     ax.set_xlabel(target_label(target, lang, title))
     ax.set_title(_TEXT["tornado"][i].format(t=target_label(target, lang, title)), fontsize=10)
@@ -182,7 +195,7 @@ def plot_indices(
         ax.barh(y + (len(names) - 1 - 2 * j) * width / 2, v, height=width, xerr=err, color=fills[j % 3],
                 hatch=hatches[j % 3], edgecolor="black", linewidth=0.5, capsize=2, label=name,
                 error_kw={"elinewidth": 0.8})
-    ax.set_yticks(y, [input_label(str(p), lang) for p in sub["parameter"].values], fontsize=8)
+    ax.set_yticks(y, [_wrapped(input_label(str(p), lang)) for p in sub["parameter"].values], fontsize=8)
     ax.set_xlabel(_TEXT["index"][i])
     target, title = str(ds.attrs.get("target", "")), _own_title(ds)
     ax.set_title(_TEXT["indices"][i].format(m=ds.attrs.get("method", ""), t=target_label(target, lang, title)), fontsize=10)

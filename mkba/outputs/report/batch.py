@@ -41,7 +41,7 @@ from .render_html import render_html
 from .render_md import render_markdown
 from .text import text
 
-__all__ = ["is_batch_path", "is_batch_results", "open_batch_results", "case_dataset", "build_batch_document", "write_batch_report"]
+__all__ = ["batch_report_language", "is_batch_path", "is_batch_results", "open_batch_results", "case_dataset", "build_batch_document", "write_batch_report"]
 
 BATCH_DIMS = {"study", "scenario", "draw"}
 
@@ -267,11 +267,13 @@ def build_batch_document(ds: xr.Dataset, *, lang: Lang, rows: list[Mapping[str, 
     return doc
 
 
-def _language(ds: xr.Dataset, lang: str | None) -> Lang:
+def batch_report_language(ds: xr.Dataset, lang: str | None) -> Lang:
+    """``lang`` if given, else the batch's language (:func:`~mkba.outputs.batch_summary.batch_language`)."""
+    from ..batch_summary import batch_language
+
     if lang:
         return "nl" if lang == "nl" else "en"
-    langs = {m.get("language", "nl") for m in _json_attr(ds, "studies", {}).values()} or {"nl"}
-    return "nl" if langs == {"nl"} else "en"  # studies in several languages: English
+    return batch_language(ds)
 
 
 def write_batch_report(ds: xr.Dataset, folder: str | Path, *, lang: str | None = None,
@@ -281,7 +283,7 @@ def write_batch_report(ds: xr.Dataset, folder: str | Path, *, lang: str | None =
     from ..batch_summary import summarise_batch, write_batch_chart
 
     folder = Path(folder)
-    language = _language(ds, lang)
+    language = batch_report_language(ds, lang)
     rows = summarise_batch(ds, language)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)

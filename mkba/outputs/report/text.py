@@ -44,9 +44,9 @@ TEXT: dict[str, dict[str, str]] = {
         "plan_balance": "Saldo (basisgeval)", "plan_balance_p50": "Saldo (mediaan)",
         "plan_balance_range": "Saldo 90 %-interval", "plan_p": "Kans saldo > 0",
         "plan_base_note": "Investeringen en besparingen in het basisgeval; het saldo met de verdeling over de "
-                          "trekkingen. Deze berekening bewaarde de kasstromen per partij niet per trekking, dus "
-                          "investeringen en besparingen hebben hier geen interval (een berekening met volledige "
-                          "opslag geeft ze wel).",
+                          "trekkingen. Deze resultaten zijn met een oudere versie van mkba berekend, die de "
+                          "verdeling van investeringen en besparingen per jaar nog niet bewaarde; een nieuwe "
+                          "berekening geeft ook hun intervallen.",
         "plan_caption": "Investeringen (onder de nul) en besparingen (boven de nul) van de gemeente per jaar, "
                         "niet verdisconteerd, met het saldo: mediaan en 90 %-interval van de trekkingen en het "
                         "basisgeval.",
@@ -155,8 +155,9 @@ TEXT: dict[str, dict[str, str]] = {
         "plan_balance": "Balance (base case)", "plan_balance_p50": "Balance (median)",
         "plan_balance_range": "Balance 90% interval", "plan_p": "Probability balance > 0",
         "plan_base_note": "Investments and savings of the base case; the balance with its distribution over the "
-                          "draws. This run did not keep the cash flows per party for every draw, so investments "
-                          "and savings have no interval here (a run with the full store gives them).",
+                          "draws. These results were computed by an older version of mkba, which did not yet keep "
+                          "the distribution of investments and savings per year; a new run gives their intervals "
+                          "too.",
         "plan_caption": "Investments (below zero) and savings (above zero) of the municipality per year, "
                         "undiscounted, with the balance: median and 90% interval of the draws, and the base case.",
         "actor_caption": "Balance per party (benefits − costs, present value): mean with 90% interval and the "
