@@ -193,13 +193,19 @@ def _check_size(study: Study, draws: int, store: str, out: str, flag: str) -> No
 
 
 def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
-              args: argparse.Namespace, worker: Any = None) -> tuple[dict[str, Any], Any]:
-    """Simulate and write results.nc, summary.csv and the report into ``folder`` (a staging folder)."""
+              args: argparse.Namespace, started: list[Any] | None = None) -> tuple[dict[str, Any], Any]:
+    """Simulate and write results.nc, summary.csv and the report into ``folder`` (a staging folder); the
+    report's chart worker, if one is started, is appended to ``started`` (the caller closes it)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .outputs.summary import Summary, summarise, to_csv_text
     from .simulator.results import atomic_write, simulate_to_netcdf, write_netcdf
 
+    # Started here: numpy, xarray and h5netcdf are loaded (the fork inherits them, so the worker only adds
+    # matplotlib) and no thread runs yet (the progress bar and the engine start some)
+    worker = _chart_worker(args) if started is not None else None
+    if worker is not None:
+        started.append(worker)
     bar, update = _progress(draws, not args.json)
     conv = None
     results = folder / "results.nc"
@@ -275,27 +281,29 @@ def _watch_list(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _chart_worker(args: argparse.Namespace) -> Any:
-    """The report's chart process, started now so it imports matplotlib while the run simulates (None
-    with --no-report, or where it cannot help; ``MKBA_CHART_WORKER=0`` draws in this process)."""
+    """The report's chart process, started before the simulation so that it imports matplotlib meanwhile (None
+    with --no-report, or where it cannot help). ``MKBA_CHART_WORKER=0``: never (draw in this process);
+    ``=1``: also when no core looks idle."""
     import os
 
-    if args.no_report or os.environ.get("MKBA_CHART_WORKER", "1") == "0":
+    choice = os.environ.get("MKBA_CHART_WORKER", "")
+    if args.no_report or choice == "0":
         return None
     from .outputs.chart_worker import ChartWorker
 
-    return ChartWorker.start()
+    return ChartWorker.start(idle_core=choice != "1")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    worker = _chart_worker(args)
+    started: list[Any] = []  # the report's chart worker, once _run_into has started it
     try:
-        return _cmd_run(args, worker)
+        return _cmd_run(args, started)
     finally:
-        if worker is not None:
+        for worker in started:
             worker.close()
 
 
-def _cmd_run(args: argparse.Namespace, worker: Any) -> int:
+def _cmd_run(args: argparse.Namespace, started: list[Any]) -> int:
     from .outputs.console import lang_of, written_line
 
     if args.max_draws is not None and args.precision is None:
@@ -332,7 +340,7 @@ def _cmd_run(args: argparse.Namespace, worker: Any) -> int:
 
     try:
         with output_folder(Path(args.out), name, overwrite=args.overwrite) as stage:
-            result, conv = _run_into(stage.path, stage.run_id, study, draws, args, worker)
+            result, conv = _run_into(stage.path, stage.run_id, study, draws, args, started)
     except FolderBusy as exc:
         raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
                          "or choose another --out") from None

@@ -18,8 +18,8 @@ def main(out: Path) -> dict:
     from mkba.outputs.chart_worker import ChartWorker, WorkerLost
 
     res: dict = {}
-    w = ChartWorker.start()  # before anything starts a thread
-    lost = ChartWorker.start()
+    w = ChartWorker.start(idle_core=False)  # before anything starts a thread; whatever the machine's load
+    lost = ChartWorker.start(idle_core=False)
     if w is None or lost is None:
         return {"skip": "no fork or a single core here"}
     import xarray as xr

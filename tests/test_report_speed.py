@@ -62,7 +62,7 @@ class TestWorker:
         assert probe["same_html"]
 
     def test_ends_when_its_parent_is_killed(self) -> None:
-        code = ("import os, signal\nfrom mkba.outputs.chart_worker import ChartWorker\nw = ChartWorker.start()\n"
+        code = ("import os, signal\nfrom mkba.outputs.chart_worker import ChartWorker\nw = ChartWorker.start(idle_core=False)\n"
                 "print(w._process.pid if w else 0, flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n")
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert p.returncode == -signal.SIGKILL
@@ -84,10 +84,21 @@ class TestWorker:
         t = threading.Thread(target=stop.wait)
         t.start()
         try:
-            assert ChartWorker.start() is None  # forking a process with threads is unsafe
+            assert ChartWorker.start(idle_core=False) is None  # forking a process with threads is unsafe
         finally:
             stop.set()
             t.join()
+
+
+def test_no_worker_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    # only the load rule stands between this call and a fork
+    monkeypatch.setattr("mkba.outputs.chart_worker.threading.active_count", lambda: 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # both cores taken by others
+    w = ChartWorker.start()
+    if w is not None:
+        w.close()
+    assert w is None
 
 
 class _Terminal(io.StringIO):

@@ -8,9 +8,10 @@ process computes the report's statistics and writes the workbook, then hands bac
 
 One process, never a pool: with the run itself that makes two busy processes on two cores, no more
 (forked chart *pools* competed with the run for the cores and made the report slower, issue 13).
-Without ``fork`` (Windows; macOS would have to re-import everything), on one core, or when the
-calling process already runs threads (forking those is unsafe), :meth:`ChartWorker.start` returns
-None and the caller draws in its own process. If the worker dies, the caller draws the charts itself.
+Without ``fork`` (Windows; macOS would have to re-import everything), on one core, when the calling
+process already runs threads (forking those is unsafe), or when no core is idle (the machine's load
+average: then the helper would only take time from the run), :meth:`ChartWorker.start` returns None
+and the caller draws in its own process. If the worker dies, the caller draws the charts itself.
 """
 
 from __future__ import annotations
@@ -82,11 +83,16 @@ class ChartWorker:
         self._received = 0
 
     @classmethod
-    def start(cls) -> ChartWorker | None:
-        """A worker warming up in the background, or None where one would not help (see the module)."""
+    def start(cls, *, idle_core: bool = True) -> ChartWorker | None:
+        """A worker warming up in the background, or None where one would not help (see the module).
+        ``idle_core``: only when a core looks idle (1-minute load average below cores − 0.5): on a busy
+        machine a second process of ours only takes time from the first, so the caller draws itself."""
         import multiprocessing as mp
 
-        if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
+        cores = os.cpu_count() or 1
+        if cores < 2 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
+            return None
+        if idle_core and hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5:
             return None
         ctx = mp.get_context("fork")
         parent, child = ctx.Pipe()

@@ -227,6 +227,10 @@ def dependent_drivers(ds: xr.Dataset, study: Study | None) -> xr.Dataset | None:
     has correlations and the run kept its inputs; else None. Design-based methods would ignore them."""
     if study is None or not study.parameters.correlations or "inputs" not in ds:
         return None
+    return _given_data(ds)
+
+
+def _given_data(ds: xr.Dataset) -> xr.Dataset | None:
     try:
         from ...sensitivity.given_data import given_data
 
@@ -236,6 +240,13 @@ def dependent_drivers(ds: xr.Dataset, study: Study | None) -> xr.Dataset | None:
         return None
 
 
+def _given_data_of(results: str) -> xr.Dataset | None:
+    """:func:`dependent_drivers`' analysis of a results file (a job for the chart worker)."""
+    with xr.open_dataset(results, engine="h5netcdf") as ds:
+        out = _given_data(ds)
+        return None if out is None else out.load()
+
+
 def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
     from ...sensitivity.oneway import oneway
 
@@ -243,37 +254,46 @@ def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
     return oneway(s.model, s.parameters, target="saldo", low=0.05, high=0.95)
 
 
-class _Charts:
-    """The report's charts: drawn here at once, or queued on a :class:`~mkba.outputs.chart_worker.ChartWorker`
-    (drawn in its process while this one computes the statistics). If the worker is lost, drawn here."""
+class _Jobs:
+    """Work of the report done here at once, or queued on a :class:`~mkba.outputs.chart_worker.ChartWorker`
+    (done in its process while this one goes on). If the worker is lost, done here after all."""
 
     def __init__(self, worker: ChartWorker | None) -> None:
         self.worker = worker
-        self.jobs: list[tuple[str | None, Callable[[], Any], Callable[[], Any]]] = []
+        self.charts: list[tuple[str | None, Callable[[], Any]]] = []
 
-    def draw(self, name: str | None, local: Callable[[], Any], remote: tuple[Callable[..., Any], tuple[Any, ...]]
-             | None = None) -> None:
-        """Chart ``name`` (None: ``local`` returns paths by chart name); ``remote``: the worker's job."""
+    def run(self, local: Callable[[], Any], remote: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
+            ) -> Callable[[], Any]:
+        """``local()``, or ``remote`` (a module-level function and its arguments) on the worker; returns a
+        function that gives the result (waiting for the worker)."""
         from ..chart_worker import WorkerLost
 
         if self.worker is not None and remote is not None:
             try:
-                self.jobs.append((name, local, self.worker.submit(remote[0], *remote[1])))
-                return
+                wait = self.worker.submit(remote[0], *remote[1])
             except WorkerLost:
                 self.worker = None
+            else:
+                def result() -> Any:
+                    try:
+                        return wait()
+                    except WorkerLost:
+                        self.worker = None
+                        return local()
+
+                return result
         done = local()
-        self.jobs.append((name, local, lambda: done))
+        return lambda: done
 
-    def collect(self) -> dict[str, dict[str, Path]]:
-        from ..chart_worker import WorkerLost
+    def chart(self, name: str | None, local: Callable[[], Any],
+              remote: tuple[Callable[..., Any], tuple[Any, ...]] | None = None) -> None:
+        """Chart ``name`` (None: ``local`` returns paths by chart name), collected by :meth:`charts_drawn`."""
+        self.charts.append((name, self.run(local, remote)))
 
+    def charts_drawn(self) -> dict[str, dict[str, Path]]:
         out: dict[str, dict[str, Path]] = {}
-        for name, local, wait in self.jobs:
-            try:
-                got = wait()
-            except WorkerLost:
-                got = local()
+        for name, result in self.charts:
+            got = result()
             out.update(got if name is None else {name: got})
         return out
 
@@ -345,9 +365,13 @@ def write_report(
     formats = ("png", "svg") if svg else ("png",)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
-    charts = _Charts(worker if results_file is not None else None)
-    charts.draw(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
-                (draw_report_charts, (str(results_file), chart_dir, language, formats)))
+    jobs = _Jobs(worker if results_file is not None else None)
+    jobs.chart(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
+               (draw_report_charts, (str(results_file), chart_dir, language, formats)))
+    # δ/S1 on the run's draws: on the worker too (after the charts), as the decision analysis runs here
+    drivers_wanted = study is not None and bool(study.parameters.correlations) and "inputs" in ds
+    dependent = jobs.run(lambda: dependent_drivers(ds, study), (_given_data_of, (str(results_file),))) \
+        if drivers_wanted else (lambda: None)
 
     say(text(language, "results").lower())
     res = summarise(ds) if summary is None else summary  # the run's own summary when the caller has it
@@ -362,18 +386,17 @@ def write_report(
             why = str(exc)
     if per_year is not None:
         job = (per_year, chart_dir, language, formats)
-        charts.draw("plan_budget", lambda: draw_plan_budget(*job), (draw_plan_budget, job))
+        jobs.chart("plan_budget", lambda: draw_plan_budget(*job), (draw_plan_budget, job))
     if tornado is not None:
         job = (tornado, chart_dir, language, formats, TORNADO_TOP)
-        charts.draw("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
+        jobs.chart("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
     say(text(language, "decision_progress"))
     decision_blocks, acc = decision.analyse(ds, language, study)
     if acc is not None:
         job = (acc, chart_dir, language, formats)
-        charts.draw("acceptability", lambda: draw_acceptability(*job), (draw_acceptability, job))
+        jobs.chart("acceptability", lambda: draw_acceptability(*job), (draw_acceptability, job))
     scen = scenario_comparison(study, ds, scenario_draws) if study is not None and study.scenarios else None
     inputs = input_table(ds, study, lang=language)
-    dependent = dependent_drivers(ds, study)
     sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
     out = {"report_md": str(folder / "report.md"), "report_html": str(folder / "report.html"),
            "charts": str(chart_dir)}
@@ -385,12 +408,12 @@ def write_report(
                     draws=excel_draws)
         out["excel"] = str(folder / "summary.xlsx")
     say("grafieken" if language == "nl" else "charts")
-    written = charts.collect()
+    written = jobs.charts_drawn()
 
     ctx = Context(ds=ds, lang=language, res=res, study=study, tornado=tornado, tornado_why=why, scenarios=scen,
                   inputs=inputs, charts=frozenset(written), sensitivity=sensitivity,
                   own=own_labels(ds, study), study_status=study_status, decision=decision_blocks,
-                  dependent=dependent, plan=per_year)
+                  dependent=dependent(), plan=per_year)
     doc = build_document(ctx)
     images = {name: paths["png"].read_bytes() for name, paths in written.items()}
     say("Markdown, HTML")
