@@ -38,12 +38,13 @@ class _Bracket:
     """Values of a series around one quantile: ``below`` values < ``lo``, and every value in [lo, hi]
     as sorted distinct ``values`` with their ``counts`` (values above ``hi`` are not needed)."""
 
-    __slots__ = ("q", "lo", "hi", "below", "values", "counts", "pending")
+    __slots__ = ("q", "lo", "hi", "below", "values", "counts", "pending", "npending")
 
     def __init__(self, q: float, dtype: np.dtype) -> None:
         self.q, self.lo, self.hi, self.below = q, -math.inf, math.inf, 0
         self.values, self.counts = np.empty(0, dtype), np.empty(0, np.int64)
         self.pending: list[NDArray] = []
+        self.npending = 0
 
     def window(self, m: int) -> tuple[float, float]:
         """Ranks (0-based) that must stay inside after ``m`` values: q (m − 1) ± (8 σ + 2)."""
@@ -67,9 +68,11 @@ class _Bracket:
             self.below += v.size - int(np.count_nonzero(inside))
             if hi != math.inf:
                 inside &= v <= hi
-            self.pending.append(v[inside])
+            kept = v[inside]
         else:
-            self.pending.append(v[v <= hi] if hi != math.inf else v)
+            kept = v[v <= hi] if hi != math.inf else v
+        self.pending.append(kept)
+        self.npending += len(kept)
 
     def place(self, sorted_values: NDArray) -> None:
         """Start from the first block, sorted: keep the ranks of the window, count those below."""
@@ -92,7 +95,7 @@ class _Bracket:
         if self.pending:
             vals = np.concatenate([self.values, *self.pending])
             cnts = np.concatenate([self.counts, np.ones(len(vals) - len(self.values), np.int64)])
-            self.pending = []
+            self.pending, self.npending = [], 0
             order = np.argsort(vals, kind="stable")
             vals, cnts = vals[order], cnts[order]
             if len(vals):
@@ -171,7 +174,8 @@ class SeriesStats:
             return
         for b in self.brackets:
             b.add(v)
-            b.shrink(self.finite)
+            if b.npending > max(len(b.values), 2048):  # merge and trim once enough is set aside
+                b.shrink(self.finite)
 
     @property
     def mean(self) -> float:
@@ -192,6 +196,7 @@ class SeriesStats:
             return [math.nan] * len(self.brackets)
         out = []
         for b in self.brackets:
+            b.shrink(n)
             virtual = (n - 1) * b.q
             r0 = min(math.floor(virtual), n - 1)
             a, nxt = b.order_stat(r0), b.order_stat(min(r0 + 1, n - 1))

@@ -337,8 +337,10 @@ def run(
         # numpy releases the GIL in its kernels, so threads use the cores; chunks land in their own
         # slices, so the result does not depend on completion order. Submit in a bounded window to
         # keep memory flat.
-        with ThreadPoolExecutor(nthreads) as pool:
-            window = 2 * nthreads
+        # With a sink, the calling thread writes and summarises the chunks: one core of its own.
+        computing = max(1, nthreads - 1) if sink is not None else nthreads
+        with ThreadPoolExecutor(computing) as pool:
+            window = 2 * computing
             pending = [pool.submit(work, s) for s in spans[:window]]
             nxt = window
             while pending:

@@ -236,6 +236,8 @@ class MkbaModel:
                 return out
             return (w * (df[:, None] if df.ndim == 1 else df)).sum(axis=0)
 
+        cost_set = self._cost_set
+        net_cash = np.zeros((NY, n))  # net cash flow per year, filled by put
         plan = o.plan
         acash: dict[tuple[int, int, int], Array] = {}  # with a plan: undiscounted flow per line, actor, year
 
@@ -250,10 +252,18 @@ class MkbaModel:
                     for y in ys:
                         key = (i, _AIDX[a], int(y))
                         acash[key] = acash[key] + v * w[y] if key in acash else v * w[y]
-            # the undiscounted cash flow per line and year: every store streams the net cash flow's bands
-            total = sum(per_actor.values())
-            for y in ys:
-                add(cash, (i, y), total * w[y])
+            # the undiscounted net cash flow per year (benefits − costs), in put order: every store streams
+            # its bands; one product per line and timing rather than one per year
+            total = np.asarray(sum(per_actor.values()))
+            sign = -1.0 if i in cost_set else 1.0
+            if w.ndim == 1:
+                if len(ys):
+                    net_cash[ys] += (sign * w[ys])[:, None] * total
+            else:
+                net_cash[:] += (w * total) if sign > 0 else -(w * total)
+            if self.detail:  # and per line and year, for the full store's cube
+                for y in ys:
+                    add(cash, (i, y), total * w[y])
 
         def shares(prefix: str, keys: tuple[str, ...]) -> dict[str, Array | float]:
             """A set of shares (fixed numbers or Dirichlet draws) read from the inputs."""
@@ -432,7 +442,6 @@ class MkbaModel:
         muni = np.zeros((ni, n))
         # per actor: costs and benefits (the budget view "who pays, who gains"), a few numbers per draw
         actor = np.zeros((2, len(ACTORS), n))
-        cost_set = self._cost_set
         for (i, a), v in sorted(npv.items()):  # fixed order: bit-reproducible sums
             line[i] += v
             actor[0 if i in cost_set else 1, a] += v
@@ -442,15 +451,7 @@ class MkbaModel:
                     "actor_benefits": actor[1].T})
         for it in o.own_lines:  # own lines are targets of their own (sensitivity, by name)
             out[it.name] = line[self._iidx[it.name]]
-        # net cash flow per year (benefits − costs, undiscounted), summed over the lines in item order as
-        # (cashflow × sign).sum("item") does, so every store gives its bands from the same numbers
-        net = np.zeros((NY, n))
-        for (i, y), v in sorted(cash.items()):
-            if i in cost_set:
-                net[y] -= v
-            else:
-                net[y] += v
-        out["net_cashflow"] = net.T
+        out["net_cashflow"] = net_cash.T
         if self.detail:
             cube = np.zeros((n, ni, len(ACTORS)))
             for (i, a), v in npv.items():
