@@ -31,6 +31,8 @@ CASES = {
     "90 % zeros": np.where(RNG.random(300_000) < 0.9, 0.0, RNG.gamma(2.0, 1.0, 300_000)),
     "three values": RNG.choice([-1.0, 2.0, 5.0], size=250_000, p=[0.03, 0.9, 0.07]),
     "constant": np.full(150_000, 3.25),
+    "zeros (a party without costs)": np.zeros(300_000),
+    "zero blocks, then a tail": np.concatenate([np.zeros(200_000), RNG.gamma(2.0, 1.0, 3_000)]),
     "ratio with NaN and inf": np.where(RNG.random(200_000) < 0.02, np.nan,
                                        np.where(RNG.random(200_000) < 0.001, np.inf, RNG.gamma(3.0, 0.4, 200_000))),
     "float32 lines": RNG.normal(1e6, 2e5, size=300_000).astype(np.float32),

@@ -149,18 +149,29 @@ class SeriesStats:
         if v.dtype != self.dtype:
             raise TypeError(f"series of dtype {self.dtype} got a block of {v.dtype}")
         self.size += v.size
+        nz = int(np.count_nonzero(v))
+        if nz == 0 and self.finite and all(b.lo == b.hi == 0 for b in self.brackets):
+            # A block of zeros (a party without costs, a line that is 0) where every bracket has settled
+            # on 0: counting is arithmetic.
+            self.finite += v.size
+            self.sums.append(0.0)
+            for t in self.above:
+                self.above[t] += v.size if t < 0 else 0
+            for b in self.brackets:
+                b.counts[0] += v.size
+            return
         total = float(v.sum(dtype=np.float64))
         if math.isfinite(total):  # no NaN and no ±inf in the block: one pass tells (the usual case)
             for t in self.above:
                 self.above[t] += int(np.count_nonzero(v > t))
-            self.nonzero += int(np.count_nonzero(v))
+            self.nonzero += nz
         else:  # (e.g. a ratio whose denominator is 0 in some draws)
             n_nan = int(np.count_nonzero(np.isnan(v)))
             self.nan += n_nan
             for t in self.above:
                 self.above[t] += int(np.count_nonzero(v > t))  # NaN compares false: counted over the defined values
             finite = np.isfinite(v)
-            self.nonzero += int(np.count_nonzero(v)) - n_nan  # ±inf are non-zero, NaN is not counted
+            self.nonzero += nz - n_nan  # ±inf are non-zero, NaN is not counted
             if not finite.all():
                 v = v[finite]
             total = float(v.sum(dtype=np.float64))

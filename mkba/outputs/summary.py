@@ -88,9 +88,9 @@ def _series(block: Mapping[str, np.ndarray], items: list[str], is_cost: np.ndarr
             ) -> Iterator[tuple[str, np.ndarray]]:
     """Every summarised per-draw series of one block of draws, by name (lines as ``line:<item>``, per
     party ``costs:<actor>``, ``benefits:<actor>``, ``balance:<actor>``, the municipality as ``…:municipality``)."""
-    line = block["line"]
+    line = np.ascontiguousarray(np.asarray(block["line"]).T)  # one contiguous row per line: faster passes
     for i, item in enumerate(items):
-        yield f"line:{item}", line[:, i]
+        yield f"line:{item}", line[i]
     for name in (*TOTAL_NAMES, *RATIOS):
         yield name, block[name]
     if "plan_municipal" in block:  # the municipal budget per plan year
@@ -104,16 +104,17 @@ def _series(block: Mapping[str, np.ndarray], items: list[str], is_cost: np.ndarr
     else:
         return
     n = costs.shape[0]
+    costs_t, benefits_t = np.ascontiguousarray(np.asarray(costs).T), np.ascontiguousarray(np.asarray(benefits).T)
     m_costs, m_benefits = np.zeros(n), np.zeros(n)
     for j, a in enumerate(actors):
         # float64 before subtracting: lean stores keep the per-actor figures as float32.
-        c, b = np.asarray(costs[:, j], dtype=np.float64), np.asarray(benefits[:, j], dtype=np.float64)
+        c, b = costs_t[j].astype(np.float64), benefits_t[j].astype(np.float64)
         yield f"costs:{a}", c
         yield f"benefits:{a}", b
-        yield f"balance:{a}", b - costs[:, j]
+        yield f"balance:{a}", b - c
         if a in MUNICIPAL_ACTORS:
-            m_costs += costs[:, j]
-            m_benefits += benefits[:, j]
+            m_costs += c
+            m_benefits += b
     yield "costs:municipality", m_costs
     yield "benefits:municipality", m_benefits
     yield "balance:municipality", m_benefits - m_costs
