@@ -64,8 +64,14 @@ class TestQuickRun:
         assert cold["status"] == "ok", cold
         assert cold["wall_s"] > 0 and cold["cpu_s"] > 0
         assert cold["peak_rss_mb"] > 10  # a Python process with numpy is > 10 MB
-        for key in ("run_1m", "run_10m", "sobol"):
+        for key in ("run_1m", "run_10m"):
             assert f[key]["status"].startswith("skipped")
+        # the sensitivity pair runs in --quick too (N = 256): the command path and the ratio, not judged
+        assert f["sobol"]["status"] == "ok" and f["sobol"]["n"] == 256, f["sobol"]
+        assert f["sensitivity_analysis"]["n_evaluations"] == 256 * (quick[0]["uncertain_inputs"] + 2)
+        t = {x["name"]: x for x in quick[0]["targets"]}
+        ratio = f["sobol"]["wall_s"] / f["sensitivity_analysis"]["seconds"]
+        assert t["sensitivity_over_analysis"]["measured"] == ratio and t["sensitivity_over_analysis"]["met"] is None
 
     def test_targets_judged(self, quick: tuple[dict, Path]) -> None:
         t = {x["name"]: x for x in quick[0]["targets"]}
