@@ -135,6 +135,13 @@ def test_report_files_carry_the_plan(root, full):
     d = docx.Document(io.BytesIO(render_docx(doc, {"plan_budget": _tiny_png()})))
     tables = [t for t in d.tables if t.rows[0].cells[0].text == "Jaar"]
     assert tables and tables[0].rows[1].cells[0].text == "2021"
+    # columns share the text width by content (Word's equal columns broke "Investeringen" and "2021")
+    from docx.shared import Mm
+
+    widths = [c.width for c in tables[0].columns]
+    assert abs(sum(widths) - Mm(170)) < Mm(1)
+    year, invest_range = widths[0], widths[2]
+    assert Mm(9) < year < invest_range
 
 
 def _tiny_png() -> bytes:

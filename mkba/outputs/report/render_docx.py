@@ -39,10 +39,60 @@ def _repeat_header(row) -> None:  # noqa: ANN001 - python-docx row
     tr_pr.append(el)
 
 
+def _cell_margins(table) -> None:  # noqa: ANN001 - python-docx table
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl_pr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(round(_CELL_MARGIN_MM / 25.4 * 1440)))  # twips
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    tbl_pr.append(mar)
+
+
 def _cant_split(row) -> None:  # noqa: ANN001
     from docx.oxml import OxmlElement
 
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+_CHAR_MM = 2.0  # a character of 8.5 pt text, bold headers and LibreOffice's wider stand-in font included
+_CELL_MARGIN_MM = 1.0  # left and right cell margin (Word's default 1.9 mm leaves wide tables no room)
+_PAD_MM = 2 * _CELL_MARGIN_MM + 0.4  # margins and borders
+_MIN_PT = 7.0  # a table too wide at 8.5 pt is set smaller, down to this
+
+
+def _bounds(t: Table, pt: float) -> tuple[list[float], list[float]]:
+    """Per column its narrowest width (mm: its longest header word or unbreakable piece of a cell, an amount
+    being one piece, see :func:`number_cell`) and its preferred one (its longest cell; texts capped at 45
+    characters: they wrap)."""
+    align = t.alignment()
+    char = _CHAR_MM * pt / 8.5
+    mins, prefs = [], []
+    for j, head in enumerate(t.header):
+        cells = [str(r[j]) for r in t.rows]
+        word = max([len(w) for w in str(head).split()] + [1])
+        piece = max([len(w) for c in cells for w in (number_cell(c) if align[j] == "r" else c).split(" ")] + [1])
+        longest = max([len(c) for c in cells] + [1])
+        mins.append(_PAD_MM + char * max(word, piece))
+        prefs.append(_PAD_MM + char * max(word, min(longest, 45)))
+    return mins, prefs
+
+
+def _column_widths(t: Table, total_mm: float, pt: float = 8.5) -> list[float]:
+    """Column widths (mm) sharing the text width by content, so that Word and LibreOffice never break a
+    header word or an amount in the middle: each column at least its narrowest width, the room left shared
+    in proportion to what each column would like more (:func:`_bounds`)."""
+    mins, prefs = _bounds(t, pt)
+    if sum(prefs) <= total_mm:
+        return [p * total_mm / sum(prefs) for p in prefs]
+    if sum(mins) < total_mm:
+        share = (total_mm - sum(mins)) / (sum(prefs) - sum(mins))
+        return [m + (p - m) * share for m, p in zip(mins, prefs)]
+    return [m * total_mm / sum(mins) for m in mins]
 
 
 def _table(doc, t: Table) -> None:  # noqa: ANN001 - python-docx Document
@@ -54,17 +104,27 @@ def _table(doc, t: Table) -> None:  # noqa: ANN001 - python-docx Document
     table = doc.add_table(rows=1 + len(t.rows), cols=len(t.header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    _cell_margins(table)
+    text_mm = _PAGE_MM[0] - 2 * _MARGIN_MM
+    pt = 8.5
+    while pt > _MIN_PT and sum(_bounds(t, pt)[0]) > text_mm:
+        pt -= 0.5  # a wide table (the plan per year) in a smaller font rather than with broken words
+    widths = [Mm(w) for w in _column_widths(t, text_mm, pt)]
+    for col, w in zip(table.columns, widths):  # the table grid (LibreOffice reads it) and each cell (Word)
+        col.width = w
     # rows and cells fetched once: python-docx walks the whole table on every ``rows[i]``/``cells[j]``
     for i, (row, r) in enumerate(zip([t.header, *t.rows], table.rows)):
         _cant_split(r)
         for j, (text, cell) in enumerate(zip(row, r.cells)):
+            cell.width = widths[j]
             p = cell.paragraphs[0]
             p.paragraph_format.space_after = Pt(0)
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align[j] == "r" else WD_ALIGN_PARAGRAPH.LEFT
             if j == 0 and i > 0 and t.indent_of(i - 1):
                 p.paragraph_format.left_indent = Mm(4 * t.indent_of(i - 1))
             run = p.add_run(docx_text(number_cell(text) if align[j] == "r" and i > 0 else text))
-            run.font.size = Pt(8.5)
+            run.font.size = Pt(pt)
             if i == 0 or (i - 1) in t.bold:
                 run.bold = True
             if i == 0:
