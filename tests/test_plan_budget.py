@@ -141,7 +141,7 @@ def test_report_files_carry_the_plan(root, full):
     widths = [c.width for c in tables[0].columns]
     assert abs(sum(widths) - Mm(170)) < Mm(1)
     year, invest_range = widths[0], widths[2]
-    assert Mm(9) < year < invest_range
+    assert Mm(8.5) < year < invest_range
 
 
 def _tiny_png() -> bytes:
