@@ -1,4 +1,5 @@
-"""``summary.xlsx`` for the people who live in Excel: summary, who pays and who gains, inputs, scenarios,
+"""``summary.xlsx`` for the people who live in Excel: summary, who pays and who gains (with a ``[plan]`` also
+the municipal budget per year), inputs, scenarios,
 the first 1,000 draws (``--excel-draws N``) and the provenance, numbers stored as numbers with number
 formats, labels in the report language, an autofilter on every table and each probability in a row of its
 own. The workbook takes plain data (inputs, scenarios, summary) and never imports the report.
