@@ -44,12 +44,14 @@ def _warm() -> None:
     ax.figure.savefig(io.BytesIO(), format="png", dpi=charts.DPI)
 
 
-def _serve(conn: Any, other_end: Any) -> None:
+def _serve(jobs: Any, replies: Any, parent_ends: tuple[Any, ...]) -> None:
+    import pickle
     import signal
 
-    # the parent's end, inherited by the fork, is closed here: then a parent that dies, even by SIGKILL,
-    # closes the pipe, and the worker's next read ends it
-    other_end.close()
+    # the parent's ends, inherited by the fork, are closed here: then a parent that dies, even by SIGKILL,
+    # closes the job pipe, and the worker's next read ends it
+    for end in parent_ends:
+        end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends us
     try:
         _warm()
@@ -57,7 +59,7 @@ def _serve(conn: Any, other_end: Any) -> None:
         pass
     while True:
         try:
-            job = conn.recv()
+            job = pickle.loads(jobs.recv_bytes())
         except (EOFError, OSError):
             return
         if job is None:
@@ -68,16 +70,24 @@ def _serve(conn: Any, other_end: Any) -> None:
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the caller
             reply = ("err", exc, traceback.format_exc())
         try:
-            conn.send(reply)
+            replies.send(reply)
         except Exception:  # noqa: BLE001 - an exception that does not pickle: send its text
-            conn.send(("err", RuntimeError(reply[-1]), reply[-1]))
+            replies.send(("err", RuntimeError(reply[-1]), reply[-1]))
 
 
 class ChartWorker:
-    """A forked helper process that runs chart jobs in order; see the module docstring."""
+    """A forked helper process that runs chart jobs in order; see the module docstring.
 
-    def __init__(self, process: Any, conn: Any) -> None:
-        self._process, self._conn = process, conn
+    Jobs go out through a sender thread: a job's arguments (e.g. the inputs of 20,000 draws) exceed the
+    pipe's buffer, and the worker reads its next job only when it has finished the one before, so a
+    plain send would stop this process until then."""
+
+    def __init__(self, process: Any, jobs: Any, replies: Any) -> None:
+        import queue
+
+        self._process, self._jobs, self._replies = process, jobs, replies
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
         self._sent = 0
         self._done: dict[int, tuple[Any, ...]] = {}
         self._received = 0
@@ -95,32 +105,51 @@ class ChartWorker:
         if idle_core and hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5:
             return None
         ctx = mp.get_context("fork")
-        parent, child = ctx.Pipe()
-        p = ctx.Process(target=_serve, args=(child, parent), daemon=True, name="mkba-charts")
+        job_r, job_w = ctx.Pipe(duplex=False)
+        reply_r, reply_w = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_serve, args=(job_r, reply_w, (job_w, reply_r)), daemon=True, name="mkba-charts")
         try:
             p.start()
         except OSError:  # no processes left: draw here
             return None
-        child.close()
-        return cls(p, parent)
+        job_r.close()
+        reply_w.close()
+        return cls(p, job_w, reply_r)
+
+    def _send_loop(self) -> None:
+        while True:
+            data = self._queue.get()
+            try:
+                if data is None:
+                    self._jobs.send_bytes(b"\x80\x04N.")  # pickle of None: the worker ends
+                    return
+                self._jobs.send_bytes(data)
+            except (OSError, ValueError):  # the worker is gone: waiting for a reply says so
+                return
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
-        """Queue ``fn(*args, **kwargs)`` (a module-level function; arguments are pickled); returns a
-        function that waits for its result (re-raising the job's exception, or :class:`WorkerLost`)."""
+        """Queue ``fn(*args, **kwargs)`` (a module-level function; arguments are pickled here, so a
+        failure to pickle is raised here); returns a function that waits for its result (re-raising the
+        job's exception, or :class:`WorkerLost`)."""
+        import pickle
+
+        if not self._process.is_alive():
+            raise WorkerLost("the chart process is gone")
+        data = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        if self._sender is None:
+            self._sender = threading.Thread(target=self._send_loop, name="mkba-charts-send", daemon=True)
+            self._sender.start()
         index = self._sent
-        try:
-            self._conn.send((fn, args, kwargs))
-        except (OSError, ValueError) as exc:
-            raise WorkerLost(f"the chart process is gone ({exc})") from None
+        self._queue.put(data)
         self._sent += 1
         return lambda: self._result(index)
 
     def _result(self, index: int) -> Any:
         while index not in self._done:
             try:
-                if not self._conn.poll(600):
+                if not self._replies.poll(600):
                     raise WorkerLost("the chart process did not answer within 10 minutes")
-                self._done[self._received] = self._conn.recv()
+                self._done[self._received] = self._replies.recv()
             except (EOFError, OSError):
                 raise WorkerLost("the chart process ended unexpectedly") from None
             self._received += 1
@@ -131,15 +160,20 @@ class ChartWorker:
 
     def close(self) -> None:
         """Stop the process (after its current job, or at once if it does not end within a second)."""
-        try:
-            self._conn.send(None)
-        except (OSError, ValueError):
-            pass
+        if self._sender is not None:
+            self._queue.put(None)
+            self._sender.join(1.0)
+        else:
+            try:
+                self._jobs.send_bytes(b"\x80\x04N.")
+            except (OSError, ValueError):
+                pass
         self._process.join(1.0)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(1.0)
-        self._conn.close()
+        self._jobs.close()
+        self._replies.close()
 
     def __enter__(self) -> ChartWorker:
         return self
