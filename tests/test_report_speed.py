@@ -59,7 +59,7 @@ class TestWorker:
         assert here == probe["charts"]["worker"]
         assert {"saldo.png", "tornado.png", "acceptability.png", "cashflow.png"} <= set(here)
         assert probe["same_bytes"]  # Agg draws deterministically: the same pixels, the same bytes
-        assert probe["same_html"]
+        assert probe["same_html"] and probe["same_docx"]  # the Word file rendered by the worker too
 
     def test_ends_when_its_parent_is_killed(self) -> None:
         code = ("import os, signal\nfrom mkba.outputs.chart_worker import ChartWorker\nw = ChartWorker.start(idle_core=False)\n"

@@ -1,10 +1,11 @@
-"""The report's charts drawn in one helper process, on the core that ``mkba run`` leaves idle.
+"""The report's charts (and its Word file) made in one helper process, on the core that ``mkba run`` leaves idle.
 
 A default run (20,000 draws: one engine block, one thread) keeps one core busy while it imports,
 simulates and writes results.nc; on a 2-core machine the other core idles. A :class:`ChartWorker`
 forked when the run starts imports matplotlib there and draws a throw-away figure (fonts, caches) in
 that time. Once results.nc is written it draws the report's charts from that file while the run's
-process computes the report's statistics and writes the workbook, then hands back the file names.
+process computes the report's statistics, then hands back the file names; at the end it renders the
+Word file while the run's process writes the Markdown, HTML and the workbook.
 
 One process, never a pool: with the run itself that makes two busy processes on two cores, no more
 (forked chart *pools* competed with the run for the cores and made the report slower, issue 13).
@@ -34,8 +35,9 @@ def _warm() -> None:
     import io
     from importlib import import_module
 
-    for name in ("xarray", "h5netcdf", "mkba.outputs.sensitivity_charts", "mkba.outputs.decision_charts", "PIL.Image"):
-        import_module(name)  # the worker reads results.nc and draws every kind of report chart
+    for name in ("xarray", "h5netcdf", "mkba.outputs.sensitivity_charts", "mkba.outputs.decision_charts",
+                 "mkba.outputs.plan_charts", "PIL.Image", "docx"):
+        import_module(name)  # the worker reads results.nc, draws every kind of report chart, writes the Word file
     from . import charts
 
     ax = charts.new_axes((2.0, 1.5))

@@ -227,10 +227,6 @@ def dependent_drivers(ds: xr.Dataset, study: Study | None) -> xr.Dataset | None:
     has correlations and the run kept its inputs; else None. Design-based methods would ignore them."""
     if study is None or not study.parameters.correlations or "inputs" not in ds:
         return None
-    return _given_data(ds)
-
-
-def _given_data(ds: xr.Dataset) -> xr.Dataset | None:
     try:
         from ...sensitivity.given_data import given_data
 
@@ -238,12 +234,6 @@ def _given_data(ds: xr.Dataset) -> xr.Dataset | None:
                           seed=int(ds.attrs.get("seed", 0)))
     except (ImportError, ValueError):  # e.g. too few draws, or a constant saldo
         return None
-
-
-def _drivers_data(ds: xr.Dataset) -> xr.Dataset:
-    """What :func:`_given_data` reads (saldo and the inputs, possibly recomputed for a lean store), loaded:
-    the chart worker's job gets this (~4 MB at 20,000 draws), not the results file."""
-    return ds[["saldo", "inputs"]].load()
 
 
 def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
@@ -367,10 +357,6 @@ def write_report(
     jobs = _Jobs(worker if results_file is not None else None)
     jobs.chart(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
                (draw_report_charts, (str(results_file), chart_dir, language, formats)))
-    # δ/S1 on the run's draws: on the worker too (after the charts), as the decision analysis runs here
-    drivers_wanted = study is not None and bool(study.parameters.correlations) and "inputs" in ds
-    remote = (_given_data, (_drivers_data(ds),)) if drivers_wanted and jobs.worker is not None else None
-    dependent = jobs.run(lambda: dependent_drivers(ds, study), remote) if drivers_wanted else (lambda: None)
 
     say(text(language, "results").lower())
     res = summarise(ds) if summary is None else summary  # the run's own summary when the caller has it
@@ -396,32 +382,35 @@ def write_report(
         jobs.chart("acceptability", lambda: draw_acceptability(*job), (draw_acceptability, job))
     scen = scenario_comparison(study, ds, scenario_draws) if study is not None and study.scenarios else None
     inputs = input_table(ds, study, lang=language)
+    dependent = dependent_drivers(ds, study)
     sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
     out = {"report_md": str(folder / "report.md"), "report_html": str(folder / "report.html"),
            "charts": str(chart_dir)}
-    if excel:  # needs no chart: written while the worker (if any) still draws
-        say("Excel")
-        from ..excel import write_excel
-
-        write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scen, summary=res,
-                    draws=excel_draws)
-        out["excel"] = str(folder / "summary.xlsx")
     say("grafieken" if language == "nl" else "charts")
     written = jobs.charts_drawn()
 
     ctx = Context(ds=ds, lang=language, res=res, study=study, tornado=tornado, tornado_why=why, scenarios=scen,
                   inputs=inputs, charts=frozenset(written), sensitivity=sensitivity,
                   own=own_labels(ds, study), study_status=study_status, decision=decision_blocks,
-                  dependent=dependent(), plan=per_year)
+                  dependent=dependent, plan=per_year)
     doc = build_document(ctx)
     images = {name: paths["png"].read_bytes() for name, paths in written.items()}
+    # the Word file on the worker (if any) while this process writes the others
+    word = jobs.run(lambda: render_docx(doc, images), (render_docx, (doc, images))) if docx else None
     say("Markdown, HTML")
     md, page = render_markdown(doc), render_html(doc, images)
     atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))
     atomic_write(folder / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
-    if docx:
+    if excel:
+        say("Excel")
+        from ..excel import write_excel
+
+        write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scen, summary=res,
+                    draws=excel_draws)
+        out["excel"] = str(folder / "summary.xlsx")
+    if word is not None:
         say("Word")
-        data = render_docx(doc, images)
+        data = word()
         atomic_write(folder / "report.docx", lambda p: p.write_bytes(data))
         out["report_docx"] = str(folder / "report.docx")
     say.done()
