@@ -87,3 +87,15 @@ def test_inputs_recomputed_bit_for_bit(forward, sampler, n):
     other = Study.from_toml(next(p for p in bundled_studies() if p.stem == "woerden-2013"))
     assert sampled_inputs(lean, other) is None
     assert "inputs" not in with_inputs(lean, other)
+
+
+def test_results_of_older_versions_without_bands(forward):
+    """A file written before the bands: its time profile from the per-draw cash flows (full store), or the
+    base case with the note (lean store), as those versions showed it."""
+    full = simulate(forward, draws=3_000, seed=9, store="full")
+    old_full = full.drop_vars("cashflow_band")
+    assert np.allclose(cashflow_bands(old_full), full["cashflow_band"].values, rtol=1e-12)
+    old_lean = simulate(forward, draws=3_000, seed=9).drop_vars("cashflow_band")
+    assert cashflow_bands(old_lean) is None
+    md = render_markdown(build_document(report_context(old_lean, lang="en", study=forward)))
+    assert "are not kept per draw" in md

@@ -5,8 +5,9 @@ charts survive a greyscale print of a council document. matplotlib is imported l
 validate`` and ``mkba run --no-report`` never pay for it) and only through the object API
 (``matplotlib.figure.Figure`` with the Agg canvas): no pyplot state, never ``show()``.
 
-Runs stored "lean" (> 200,000 draws: no per-draw actor cube or cash flow) get the actor and
-time-profile charts of the base case, with a note in the title.
+Every store keeps the per-actor costs and benefits per draw and the bands of the net cash flow
+(``cashflow_band``), so the actor and time-profile charts are the same for the lean and the full store;
+results of older versions without them get those charts of the base case, with a note in the title.
 """
 
 from __future__ import annotations
