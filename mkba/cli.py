@@ -634,7 +634,7 @@ def _alternative_studies(study: Study, names: list[str]) -> dict[str, Study]:
     return studies
 
 
-def _print_decision(a: Any, lang: str, title: str) -> None:
+def _print_decision(a: Any, lang: str, title: str, titles: dict[str, str] | None = None) -> None:
     """The decision in the report's words and tables (the section "Besluit en onzekerheid"), in ``lang``."""
     from .decision.analysis import CORRELATION_NOTE
     from .decision.section import section_blocks, target_label
@@ -642,7 +642,7 @@ def _print_decision(a: Any, lang: str, title: str) -> None:
 
     language = "nl" if lang == "nl" else "en"
     print(decision_head(title, target_label(a.target, language), a.draws, a.seed, language))
-    print("\n".join(blocks_lines(section_blocks(a, language))))
+    print("\n".join(blocks_lines(section_blocks(a, language, titles))))
     for note in a.notes:
         if note != CORRELATION_NOTE:  # the section says it in the reader's language
             print(("let op: " if language == "nl" else "note: ") + note)
@@ -717,7 +717,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
     title = root.spec.study.title or root.name
     if args.scenario != "base":
         title += " — " + root.scenario_title(args.scenario)
-    _print_decision(a, lang, title)
+    titles = {k: (root.scenario_title(k) if k in root.scenarios else s.spec.study.title or k)
+              for k, s in alt_studies.items() if k != "base"}
+    titles["base"] = "basis" if lang == "nl" else "base"
+    _print_decision(a, lang, title, titles)
     print(written_line(written, "nl" if lang == "nl" else "en"))
     return 0
 

@@ -198,9 +198,13 @@ def test_decide_console_in_dutch(stem, tmp_path):
     from cli_run import run_cli
 
     study = Study.from_toml(next(p for p in STUDIES if p.stem == stem))
-    code, out, err = run_cli(["decide", str(study.source), "--draws", "600", "--out", str(tmp_path)])
+    alternatives = ["--alternatives", f"base,{study.spec.scenarios[0].name}"] if study.spec.scenarios else []
+    code, out, err = run_cli(["decide", str(study.source), "--draws", "600", "--out", str(tmp_path), *alternatives])
     assert code == 0, err
     assert "Besluit en onzekerheid" in out and "Per actor" in out
+    if alternatives:  # the alternatives by their titles, never their scenario names
+        assert "Alternatieven" in out and study.spec.scenarios[0].title in out
+        assert study.spec.scenarios[0].name not in _console_body(out)
     words = [study.spec.study.title, *(sc.title for sc in study.spec.scenarios)]
     _check_dutch_console(_console_body(out), [w for w in words if w], list(study.parameters))
 

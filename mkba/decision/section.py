@@ -10,6 +10,7 @@ returns the blocks (or a short note when the run kept no per-draw inputs).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from ..outputs.formatting import (format_money, format_number, format_percent, format_probability,
@@ -199,8 +200,9 @@ def _bound(r: dict, lang: Lang) -> str:
     return f"{name} ≥ {fmt(lo)}" if lo is not None else f"{name} ≤ {fmt(hi)}"
 
 
-def section_blocks(a: DecisionAnalysis, lang: Lang) -> list[Block]:
-    """The section's blocks (see the module docstring)."""
+def section_blocks(a: DecisionAnalysis, lang: Lang, titles: Mapping[str, str] | None = None) -> list[Block]:
+    """The section's blocks (see the module docstring); ``titles``: the reader's name of each alternative
+    (a scenario's title, another study's title), else its name."""
     t = TEXT[lang]
     d = a.decision
     out: list[Block] = [("h2", t["title"]), ("p", headline(a, lang))]
@@ -216,7 +218,7 @@ def section_blocks(a: DecisionAnalysis, lang: Lang) -> list[Block]:
         out.append(("p", t["nothing_to_measure"]))
     else:
         out += _measure_tables(a, lang)
-    out += _rest(a, lang)
+    out += _rest(a, lang, titles or {})
     return out
 
 
@@ -248,7 +250,7 @@ def worth_mentioning(evpi: float, expected: float) -> bool:
     return evpi > 1e-3 * abs(expected) and evpi >= 0.5  # (rounds to at least € 1)
 
 
-def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
+def _rest(a: DecisionAnalysis, lang: Lang, titles: Mapping[str, str]) -> list[Block]:
     t = TEXT[lang]
     out: list[Block] = []
     if len(a.targets) > 1:
@@ -285,18 +287,20 @@ def _rest(a: DecisionAnalysis, lang: Lang) -> list[Block]:
             out.append(("p", text))
     if a.alternatives is not None:
         alt = a.alternatives
+        name_of = lambda n: titles.get(n) or n  # noqa: E731
         out.append(("h3", t["alternatives"]))
-        out.append(("p", t["alt_text"].format(best=alt.decision.best, p=format_probability_percent(alt.decision.p_wrong, 0, lang=lang),
+        out.append(("p", t["alt_text"].format(best=name_of(alt.decision.best), p=format_probability_percent(alt.decision.p_wrong, 0, lang=lang),
                                               evpi=format_money(alt.decision.evpi, lang=lang))))
         rows = []
         for j, name in enumerate(alt.names):
             m, lo, hi = alt.incremental[name]
-            rows.append([name, format_money(alt.decision.expected[j], lang=lang),
+            shown = name_of(name)
+            rows.append([shown[:1].upper() + shown[1:], format_money(alt.decision.expected[j], lang=lang),
                          format_probability(alt.decision.p_best[j], lang=lang),
                          t["none"] if name == alt.base else f"{format_money(m, lang=lang)} "
                          f"({format_money(lo, lang=lang)} … {format_money(hi, lang=lang)})"])
         out.append(("table", {"header": [t["option"], t["expected"], t["p_best"],
-                                         t["incremental"].format(base=alt.base)], "rows": rows, "align": "lrrr"}))
+                                         t["incremental"].format(base=name_of(alt.base))], "rows": rows, "align": "lrrr"}))
     out.append(("h3", t["failure"]))
     if a.failure is None:
         out.append(("p", t["failure_none"]))
