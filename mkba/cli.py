@@ -25,13 +25,18 @@ class UsageError(Exception):
     """A command-line problem reported as one line with exit code 2."""
 
 
-def _load(path: str | None) -> Study:
+def _load(path: str | None, raw: dict[str, Any] | None = None) -> Study:
+    """The study at ``path`` (default: the bundled default study); ``raw``: its tables, when already read."""
     from .simulator.study import Study, default_study_path
 
-    if path and _file_kind(path) == "batch":
+    if path and raw is None:
+        raw = _read(path)
+    if path and raw is not None and "batch" in raw:
         raise UsageError(f"{path} is a batch file (it has a [batch] table), not a study: run it with "
                          f"`mkba batch {path}`")
-    study = Study.from_toml(path if path else default_study_path())
+    # the file is parsed once (an unreadable one again by from_toml, which says why)
+    study = Study.from_dict(raw, source=str(path)) if path and raw is not None else \
+        Study.from_toml(path if path else default_study_path())
     for w in study.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return study
@@ -91,31 +96,35 @@ def _progress(total: int, enabled: bool) -> Any:
     return bar, bar.update
 
 
-def _file_kind(path: str) -> str:
-    """"batch" (a [batch] table), "study" (a [study] table) or "" (neither, or unreadable: the loader
-    reports why)."""
+def _read(path: str) -> dict[str, Any] | None:
+    """The tables of a TOML file, or None when it cannot be read or parsed (the loader reports why)."""
     from .simulator.study import StudyError, read_toml
 
     try:
-        raw = read_toml(path)
+        return read_toml(path)
     except StudyError:
+        return None
+
+
+def _file_kind(path: str, raw: dict[str, Any] | None = None) -> str:
+    """"batch" (a [batch] table), "study" (a [study] table) or "" (neither, or unreadable: the loader
+    reports why)."""
+    raw = _read(path) if raw is None else raw
+    if raw is None:
         return ""
     return "batch" if "batch" in raw else "study" if "study" in raw else ""
 
 
-def _is_batch_file(path: str) -> bool:
-    return _file_kind(path) == "batch"
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
-    if _is_batch_file(args.study):  # a batch file ([batch] table): validate it and its studies
+    raw = _read(args.study)
+    if _file_kind(args.study, raw) == "batch":  # a batch file ([batch] table): validate it and its studies
         from .simulator.batch import Batch
 
         batch = Batch.from_toml(args.study)
         print(f"{batch.source}: ok — batch {batch.name!r}, {len(batch.studies)} studies, {len(batch.cases)} "
               f"cases: {', '.join(f'{c.study} × {c.scenario}' for c in batch.cases)}")
         return 0
-    study = _load(args.study)
+    study = _load(args.study, raw)
     params = study.parameters
     print(f"{study.source}: ok — study {study.name!r}, {len(params)} inputs ({len(params.uncertain)} uncertain, "
           f"{len(params.correlations)} rank correlations), scenarios: {', '.join(study.scenarios) or 'none'}")
