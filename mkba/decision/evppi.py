@@ -65,14 +65,15 @@ def spline_basis(x: ArrayLike, knots: int = INTERIOR_KNOTS) -> Array:
     """(n, k) basis of one input: cubic B-splines with ``knots`` interior knots at quantiles (the
     columns sum to 1), or one indicator per distinct value for an input with few values."""
     x = np.asarray(x, dtype=np.float64)
-    values, inverse = np.unique(x, return_inverse=True)
-    if len(values) <= DISCRETE_LIMIT:
+    xs = np.sort(x)  # one sort serves the count of distinct values, the ends and the quantiles
+    if len(xs) == 0 or np.count_nonzero(xs[1:] != xs[:-1]) < DISCRETE_LIMIT:  # <= DISCRETE_LIMIT values
+        values, inverse = np.unique(x, return_inverse=True)
         out = np.zeros((len(x), len(values)))
         out[np.arange(len(x)), inverse] = 1.0
         return out
     knots = max(1, min(knots, len(x) // 200))  # about 200 draws per knot at least
-    lo, hi = values[0], values[-1]
-    inner = np.unique(np.quantile(x, np.arange(1, knots + 1) / (knots + 1)))
+    lo, hi = xs[0], xs[-1]
+    inner = np.unique(np.quantile(xs, np.arange(1, knots + 1) / (knots + 1)))  # = of x: same order statistics
     inner = inner[(inner > lo) & (inner < hi)]
     t = np.concatenate([[lo] * 4, inner, [hi] * 4])
     # extrapolate=True only skips scipy's bounds check (a Python min/max over every draw): x lies in [lo, hi]

@@ -494,6 +494,12 @@ def draw_tornado(tornado: xr.Dataset, folder: str | Path, lang: Lang = "nl", for
     # input labels are long: a wide left margin (the chart has no layout engine)
     ax = new_axes((7.2, height), left=0.42, right=0.97, bottom=0.55 / height + 0.05, top=1 - 0.75 / height)
     plot_tornado(tornado, ax=ax, lang=lang, top=top)
+    # the left margin holds ~40 characters: a longer label is wrapped onto two lines, never cut off
+    import textwrap
+
+    ticks = ax.get_yticks()
+    labels = [textwrap.fill(t.get_text(), 40) for t in ax.get_yticklabels()]
+    ax.set_yticks(ticks, labels, fontsize=8 if any("\n" in lab for lab in labels) else None)
     return save_figure(ax.figure, Path(folder) / "tornado", formats)
 
 
