@@ -186,8 +186,10 @@ def _default_max_draws() -> int:
     return DEFAULT_MAX_DRAWS
 
 
-def _check_size(study: Study, draws: int, store: str, out: str, flag: str) -> None:
-    """Refuse up front what memory or disk cannot hold, with the estimate (not a MemoryError later)."""
+def _check_size(study: Study, draws: int, store: str, out: str, flag: str, *, memory: bool = True) -> None:
+    """Refuse up front what memory or disk cannot hold, with the estimate (not a MemoryError later).
+    ``memory``: whether the draws pass through memory as a whole (``--precision`` keeps them, the report
+    reads per-draw series); a streamed ``--no-report`` run needs only the disk."""
     from .simulator.results import store_mode
     from .simulator.sizes import SizeError, check_run_size, per_draw_bytes
 
@@ -196,7 +198,7 @@ def _check_size(study: Study, draws: int, store: str, out: str, flag: str) -> No
         # memory: the stored draws; disk: results.nc holds about the same bytes
         hint = "use fewer draws" + (", --store lean" if mode == "full" else "") + ", or mkba batch, which keeps " \
             "its tasks on disk"
-        check_run_size(draws, per_draw_bytes(study, mode), out=out, hint=hint)
+        check_run_size(draws, per_draw_bytes(study, mode), out=out, hint=hint, memory=memory)
     except SizeError as exc:
         raise UsageError(f"{flag}: {exc}") from None
 
@@ -343,7 +345,7 @@ def _cmd_run(args: argparse.Namespace, started: list[Any]) -> int:
         except ValueError as exc:
             raise UsageError(f"--draws: {exc}") from None
     _check_size(study, draws or args.max_draws or _default_max_draws(), args.store, args.out,
-                "--draws" if draws else "--max-draws")
+                "--draws" if draws else "--max-draws", memory=draws is None or not args.no_report)
     name = study.name if args.scenario == "base" else f"{study.name}--{args.scenario}"
     from .outputs.folder import FolderBusy, output_folder
 

@@ -143,8 +143,14 @@ class TestChecksum:
 class TestSizes:
     @pytest.mark.parametrize("draws", ["1_000_000_000_000", str(2**62)])
     def test_too_many_draws_refused_up_front(self, tmp_path, capsys, draws):
-        code, _, err = run(capsys, "--out", str(tmp_path), "--draws", draws)
+        # with the report, the per-draw series pass through memory: refused on memory
+        code = main(["run", "--draws", draws, "--out", str(tmp_path)])
+        err = capsys.readouterr().err
         assert code == 2 and "of memory; this machine has" in err and "draws need ≈" in err
+        assert not tmp_path.exists() or listing(tmp_path) == []
+        # streamed to disk without the report, only the disk counts
+        code, _, err = run(capsys, "--out", str(tmp_path), "--draws", draws)
+        assert code == 2 and "on disk;" in err and "of memory" not in err
         assert not tmp_path.exists() or listing(tmp_path) == []
 
     def test_disk_too_small_refused(self, tmp_path, capsys, monkeypatch):
