@@ -177,3 +177,19 @@ def test_no_plan_no_section(forward_path):
     assert plan_view(ds) is None
     doc = build_document(report_context(ds, lang="nl"))
     assert not [t for t in doc.tables() if t.name == "plan"]
+
+
+def test_scenario_table_marks_this_run(root, full):
+    """A scenario run's own row in the scenario table is the headline's; the base row is the base scenario."""
+    from mkba.outputs.report import scenario_comparison
+
+    rows = scenario_comparison(root, full, 500)
+    doc = build_document(report_context(full, lang="nl", study=root, scenarios=rows))
+    table = next(t for t in doc.tables() if t.name == "scenarios")
+    labels = [r[0] for r in table.rows]
+    assert labels[0] == "Basis"
+    mine = [k for k, lab in enumerate(labels) if lab.endswith("(deze run)")]
+    assert len(mine) == 1 and labels[mine[0]].startswith(root.scenario_title("meerjarenplan"))
+    assert table.bold == (mine[0],)
+    own = next(r for r in rows if r["name"] == "meerjarenplan")
+    assert own["base_saldo"] == pytest.approx(float(full["base_saldo"]))

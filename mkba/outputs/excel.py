@@ -51,7 +51,7 @@ _HEAD = {
            "p5": "P5", "p50": "P50", "p95": "P95", "actor": "partij", "measure": "grootheid", "group": "groep",
            "unit": "eenheid", "dist": "verdeling", "uncertain": "onzeker", "source": "bron", "draw": "trekking",
            "prob": "kans", "scenario": "scenario", "draws": "trekkingen", "key": "kenmerk", "value": "waarde",
-           "spec": "verdeling (machineleesbaar)", "yes": "ja", "no": "nee", "base_scenario": "basis (deze run)",
+           "spec": "verdeling (machineleesbaar)", "yes": "ja", "no": "nee", "base_scenario": "basis", "this_run": "{label} (deze run)",
            "base_saldo": "saldo basisgeval", "saldo_p5": "saldo P5", "saldo_p50": "saldo P50", "saldo_p95": "saldo P95",
            "bc_base": "B/K maatsch. basisgeval", "bc_p5": "B/K maatsch. P5", "bc_p50": "B/K maatsch. P50",
            "bc_p95": "B/K maatsch. P95", "p_bc": "kans B/K maatsch. > 1", "d_base": "Δ saldo basisgeval",
@@ -63,7 +63,7 @@ _HEAD = {
            "p5": "P5", "p50": "P50", "p95": "P95", "actor": "party", "measure": "measure", "group": "group",
            "unit": "unit", "dist": "distribution", "uncertain": "uncertain", "source": "source", "draw": "draw",
            "prob": "probability", "scenario": "scenario", "draws": "draws", "key": "key", "value": "value",
-           "spec": "distribution (machine-readable)", "yes": "yes", "no": "no", "base_scenario": "base (this run)",
+           "spec": "distribution (machine-readable)", "yes": "yes", "no": "no", "base_scenario": "base", "this_run": "{label} (this run)",
            "base_saldo": "balance, base case", "saldo_p5": "balance P5", "saldo_p50": "balance P50",
            "saldo_p95": "balance P95", "bc_base": "social B/C, base case", "bc_p5": "social B/C P5",
            "bc_p50": "social B/C P50", "bc_p95": "social B/C P95", "p_bc": "probability social B/C > 1",
@@ -317,7 +317,13 @@ def write_excel(
     ws.auto_filter.ref = ws.dimensions
 
     if scenarios:
-        rows = [[s["title"] or s["name"] if s["name"] != "base" else h["base_scenario"], s["draws"], s["base_saldo"],
+        own = str(ds.attrs.get("scenario", "base"))  # the run's own row (the headline's numbers)
+
+        def title(s: Mapping[str, Any]) -> str:
+            label = s["title"] or s["name"] if s["name"] != "base" else h["base_scenario"]
+            return h["this_run"].format(label=label) if s["name"] == own else label
+
+        rows = [[title(s), s["draws"], s["base_saldo"],
                  s["saldo_p5"], s["saldo_p50"], s["saldo_p95"], s["base_bc_social"], s["bc_p5"], s["bc_p50"],
                  s["bc_p95"], s["p_bc_gt_1"], s.get("delta_base", float("nan")), s["delta_p5"], s["delta_p50"],
                  s["delta_p95"], s["name"]] for s in scenarios]

@@ -23,9 +23,13 @@ def section(ctx: Context) -> list[Block]:
                          ctx.t("scen_fewer", n=format_number(n, lang=lang), total=format_number(total, lang=lang)),
                          "note"))
     body = []
-    for s in rows:
+    own = str(ctx.ds.attrs.get("scenario", "base"))  # the run's own row: the headline's numbers
+    mine = 0
+    for k, s in enumerate(rows):
         is_base = s["name"] == "base"
         label = ctx.t("base_scenario") if is_base else (s["title"] or s["name"])
+        if s["name"] == own:
+            label, mine = ctx.t("this_run", label=label), k
         body.append([label, format_money(s["base_saldo"], lang=lang),
                      format_money_range(s["saldo_p5"], s["saldo_p95"], lang=lang),
                      format_ratio_range(s["bc_p5"], s["bc_p95"], lang=lang),
@@ -35,5 +39,5 @@ def section(ctx: Context) -> list[Block]:
                                          f"({format_money_range(s['delta_p5'], s['delta_p95'], lang=lang)})"])
     header = [ctx.t("scenario"), ctx.t("sc_base_saldo"), ctx.t("sc_range"), ctx.t("sc_bc"), ctx.t("sc_p"),
               ctx.t("sc_d_base"), ctx.t("sc_d")]
-    out.append(Table(header, body, bold=(0,), name="scenarios"))
+    out.append(Table(header, body, bold=(mine,), name="scenarios"))
     return out

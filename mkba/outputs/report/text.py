@@ -70,14 +70,14 @@ TEXT: dict[str, dict[str, str]] = {
         "no_study_short": "het studiebestand is niet beschikbaar",
         "saved_sa": "Globale gevoeligheidsanalyse ({method}, doel {target}, {n} modelberekeningen; {file}); de "
                     "belangrijkste invoer:",
-        "scenarios": "Wat-als-scenario's", "scenario": "Scenario", "base_scenario": "Basis (deze run)",
+        "scenarios": "Wat-als-scenario's", "scenario": "Scenario", "base_scenario": "Basis", "this_run": "{label} (deze run)",
         "delta_def": "Δ saldo is per trekking het saldo van het scenario min dat van de basis, met dezelfde "
                      "toevalsgetallen (gemeenschappelijke trekkingen): het effect van het scenario zelf, geen "
                      "steekproefruis. De tabel toont het verschil van de basisgevallen en de mediaan en het "
                      "90 %-interval van de verschillen per trekking.",
-        "scen_same": "Alle scenario's gebruiken dezelfde {n} trekkingen als de kopregel; de basisrij is deze run.",
-        "scen_fewer": "De scenario's gebruiken de eerste {n} van de {total} trekkingen van deze run; de basisrij "
-                      "toont de cijfers van de hele run, Δ saldo is berekend op de eerste {n} trekkingen.",
+        "scen_same": "Alle scenario's gebruiken dezelfde {n} trekkingen als de kopregel; de rij ‘deze run’ is de kopregel zelf.",
+        "scen_fewer": "De scenario's gebruiken de eerste {n} van de {total} trekkingen van deze run; de rij ‘deze "
+                      "run’ toont de cijfers van de hele run, Δ saldo is berekend op de eerste {n} trekkingen.",
         "no_scenarios": "De studie heeft geen benoemde scenario's.",
         "sc_base_saldo": "Saldo basisgeval", "sc_range": "Saldo 90 %-interval", "sc_bc": "B/K maatsch. 90 %-interval",
         "sc_p": "Kans B/K maatsch. > 1", "sc_d_base": "Δ saldo basisgeval", "sc_d": "Δ saldo mediaan (90 %-interval)",
@@ -180,14 +180,14 @@ TEXT: dict[str, dict[str, str]] = {
         "no_study_short": "the study file is not available",
         "saved_sa": "Global sensitivity analysis ({method}, target {target}, {n} model evaluations; {file}); the "
                     "most important inputs:",
-        "scenarios": "What-if scenarios", "scenario": "Scenario", "base_scenario": "Base (this run)",
+        "scenarios": "What-if scenarios", "scenario": "Scenario", "base_scenario": "Base", "this_run": "{label} (this run)",
         "delta_def": "Δ balance is, per draw, the balance of the scenario minus that of the base, with the same "
                      "random numbers (common random numbers): the effect of the scenario itself, not sampling "
                      "noise. The table shows the difference of the base cases and the median and 90% interval "
                      "of the per-draw differences.",
-        "scen_same": "All scenarios use the same {n} draws as the headline; the base row is this run.",
-        "scen_fewer": "The scenarios use the first {n} of this run's {total} draws; the base row shows the figures "
-                      "of the whole run, Δ balance is computed on the first {n} draws.",
+        "scen_same": "All scenarios use the same {n} draws as the headline; the row ‘this run’ is the headline itself.",
+        "scen_fewer": "The scenarios use the first {n} of this run's {total} draws; the row ‘this run’ shows the "
+                      "figures of the whole run, Δ balance is computed on the first {n} draws.",
         "no_scenarios": "The study has no named scenarios.",
         "sc_base_saldo": "Balance, base case", "sc_range": "Balance, 90% interval", "sc_bc": "Social B/C, 90% interval",
         "sc_p": "Probability social B/C > 1", "sc_d_base": "Δ balance, base case",
