@@ -32,3 +32,16 @@ def test_lines_drawn_team_cost_set_apart(ds, lang):
     assert any(np.isclose(b.get_width(), escalation) for b in bars)
     extra = float(ds["line"].sel(item="extra_care").mean())
     assert any(np.isclose(b.get_width(), -extra) for b in bars)
+
+
+def test_convergence_lines_named_at_their_ends_not_by_a_legend(ds):
+    from mkba.outputs.charts import plot_convergence, running_quantiles
+
+    ax = plot_convergence(ds)
+    assert ax.get_legend() is None  # a legend sat on the lines (issue 13 item 7)
+    labels = {t.get_text(): t for t in ax.texts}
+    assert set(labels) == {"P5", "P50", "P95"}
+    _, q = running_quantiles(ds["saldo"].values)
+    for row, name in zip(q, ("P5", "P50", "P95")):
+        # each label sits at its own line's final value (data in euros), right of the plot area
+        assert labels[name].xy == (1.0, row[-1])

@@ -381,13 +381,16 @@ def running_quantiles(values: np.ndarray, points: int = 40, start: int = 100) ->
 def plot_convergence(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
     """Running P5/P50/P95 of ``var`` against the number of draws (log axis): flat lines on the right
     mean that more draws would not change the reported range."""
-    ax = _axes(ax, right=0.97)
+    ax = _axes(ax, right=0.9)  # room on the right for the lines' own labels
     n, q = running_quantiles(ds[var].values)
     with _rc():
         for row, label, ls, marker in ((q[2], "P95", LS_TAIL, "^"), (q[1], "P50", LS_MID, "o"),
                                        (q[0], "P5", LS_TAIL, "v")):
-            ax.plot(n, row, color=INK, ls=ls, lw=1.2, marker=marker, ms=3, mfc="white", label=label)
+            ax.plot(n, row, color=INK, ls=ls, lw=1.2, marker=marker, ms=3, mfc="white")
             ax.axhline(row[-1], color=GREYS[1], lw=0.6, ls=LS_BREAK)
+            # each line named at its right end, not by a legend that would sit on the lines
+            ax.annotate(label, (1.0, row[-1]), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=8, annotation_clip=False)
         ax.set_xscale("log")
         ax.set_xlabel(_t(lang, "draws"))
         if var in RATIO_VARS:
@@ -396,7 +399,6 @@ def plot_convergence(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = No
         else:
             unit = _money_axis(ax.yaxis, float(np.nanmax(np.abs(q))), lang)
             ax.set_ylabel(f"{_t(lang, var)} ({unit})")
-        ax.legend(loc="center right", frameon=False)
         ax.set_title(f"{_t(lang, 'title_conv')}: {_t(lang, var)}")
     return ax
 
