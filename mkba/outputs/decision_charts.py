@@ -30,6 +30,17 @@ _TEXT = {
 }
 
 
+
+def _probability_over_value(ax: Axes, ylabel: str, title: str, lang: Lang) -> None:
+    """The axes both curves over the QALY value share: euros across, a probability up, legend below."""
+    ax.set_xlabel(_TEXT[lang]["x"])
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v, 0, lang=lang))
+    ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, 1, lang=lang))
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+
 def plot_acceptability(acc: Acceptability, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
     """P(saldo > 0) and P(B/C social > 1) against the value, with the break-even value and its interval."""
     t = _TEXT[lang]
@@ -46,13 +57,7 @@ def plot_acceptability(acc: Acceptability, *, ax: Axes | None = None, lang: Lang
             ax.axvline(acc.break_even, color="#111111", lw=1, ls=":", label=t["be"])
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlim(lo, hi if hi > lo else lo + 1)
-        ax.set_xlabel(t["x"])
-        ax.set_ylabel(t["y"])
-        ax.set_title(t["title"])
-        ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v, 0, lang=lang))
-        ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, 1, lang=lang))
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+        _probability_over_value(ax, t["y"], t["title"], lang)
     return ax
 
 
@@ -72,11 +77,5 @@ def plot_frontier(alt: Alternatives, *, ax: Axes | None = None, lang: Lang = "nl
         ax.plot(grid, f["p_best_of_best"], color="#111111", lw=3, alpha=0.35, label=t["frontier"])
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlim(float(grid.min()), float(grid.max()) if grid.max() > grid.min() else float(grid.min()) + 1)
-        ax.set_xlabel(t["x"])
-        ax.set_ylabel(t["f_y"])
-        ax.set_title(t["f_title"])
-        ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v, 0, lang=lang))
-        ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, 1, lang=lang))
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
+        _probability_over_value(ax, t["f_y"], t["f_title"], lang)
     return ax
