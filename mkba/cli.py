@@ -251,6 +251,13 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
             written.result()
     else:
         result = summ[0].result(lambda: _blocks_from(results))
+        if "plan" in result and "investment" not in result["plan"]:
+            import xarray as xr
+
+            from .outputs.plan import plan_flows
+
+            with xr.open_dataset(results, engine="h5netcdf") as written:  # the bands streamed with the draws
+                result["plan"].update(plan_flows(written) or {})
     result["run_id"] = run_id
     if conv is not None:
         result["convergence"] = conv.to_dict()

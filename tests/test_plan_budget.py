@@ -193,3 +193,33 @@ def test_scenario_table_marks_this_run(root, full):
     assert table.bold == (mine[0],)
     own = next(r for r in rows if r["name"] == "meerjarenplan")
     assert own["base_saldo"] == pytest.approx(float(full["base_saldo"]))
+
+
+def test_json_plan_block_has_investments_and_savings(tmp_path, study, full):
+    """`mkba run --json`'s "plan" block (issue 13 item 1): per plan year the municipal balance, P(balance > 0),
+    and the investments and savings with their bands; equal to the numbers computed from the per-draw flows
+    of a full store of the same draws, and to what the report's budget view shows."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mkba.cli", "run", str(WEST_BETUWE), "--scenario", "meerjarenplan",
+                          "--draws", "1500", "--seed", "11", "--no-report", "--json", "--out", str(tmp_path)],
+                         capture_output=True, text=True, check=True)
+    plan = json.loads(out.stdout)["plan"]
+    years = full.sizes["plan_year"]
+    assert plan["years"] == [int(y) for y in full["plan_year"].values]
+    m = [list(full["actor"].values).index(a) for a in MUNICIPAL_ACTORS if a in full["actor"].values]
+    net = (full["plan_benefits"].values - full["plan_costs"].values)[:, :, m]  # (draw, year, domain)
+    invest, savings = np.clip(-net, 0, None).sum(axis=2), np.clip(net, 0, None).sum(axis=2)
+    for key, per_draw in (("investment", invest), ("savings", savings)):
+        assert len(plan[key]["p50"]) == years
+        for q, level in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
+            assert_allclose(plan[key][q], np.quantile(per_draw, level, axis=0), rtol=1e-6, atol=1e-3)
+    assert_allclose(plan["p_municipal_gt_0"], (full["plan_municipal"].values > 0).mean(axis=0))
+    assert_allclose(np.subtract(plan["savings"]["base"], plan["investment"]["base"]), plan["municipal"]["base"],
+                    atol=1e-6)
+    view = plan_view(full)
+    shown = len(view["years"])
+    assert_allclose(plan["investment"]["p95"][:shown], view["investment"]["p95"], rtol=1e-6, atol=1e-3)
+    assert_allclose(plan["p_municipal_gt_0"][:shown], view["p_balance_gt_0"])

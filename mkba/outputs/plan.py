@@ -23,7 +23,7 @@ import xarray as xr
 
 from ..simulator.domain import MUNICIPAL_ACTORS
 
-__all__ = ["plan_view", "has_plan", "base_split"]
+__all__ = ["plan_view", "plan_flows", "has_plan", "base_split"]
 
 _BLOCK = 65_536  # draws at a time: memory stays flat at any number of draws
 _QUANTILES = (0.05, 0.5, 0.95)
@@ -71,6 +71,30 @@ def _from_band(band: xr.DataArray) -> dict[str, list[float]]:
     return {k: band.values[levels.index(q)].tolist() for k, q in zip(("p5", "p50", "p95"), _QUANTILES)}
 
 
+def plan_flows(ds: xr.Dataset) -> dict[str, dict[str, list[float]]] | None:
+    """Investments and savings of the municipality per plan year (every plan year, in the order of
+    ``plan_year``): ``{"investment": {"base", "p5", "p50", "p95"}, "savings": {…}}``; without quantiles
+    for results of older versions that kept neither bands nor per-draw flows; None without a plan or
+    while a run is still streaming (the bands are written when the last draw is in)."""
+    if not has_plan(ds) or "base_plan_costs" not in ds:
+        return None
+    inv_base, sav_base = base_split(ds)
+    invest: dict[str, list[float]] = {"base": inv_base}
+    savings: dict[str, list[float]] = {"base": sav_base}
+    if "plan_investment_band" in ds and "plan_savings_band" in ds:  # every store: streamed with the draws
+        invest.update(_from_band(ds["plan_investment_band"]))
+        savings.update(_from_band(ds["plan_savings_band"]))
+    elif not ds.sizes.get("draw", 0):  # a streaming run's skeleton: no draws (and no bands) yet
+        return None
+    elif "plan_costs" in ds and "plan_benefits" in ds:  # results of older versions, full store
+        m = _muni(ds)
+        parts = [_split(b["plan_costs"][:, :, m], b["plan_benefits"][:, :, m])
+                 for b in _blocks(ds, ("plan_costs", "plan_benefits"))]
+        invest.update(_bands(np.concatenate([p[0] for p in parts])))
+        savings.update(_bands(np.concatenate([p[1] for p in parts])))
+    return {"investment": invest, "savings": savings}
+
+
 def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The municipal budget per plan year, or None without a plan: ``{"years", "investment",
     "savings", "balance", "p_balance_gt_0", "draws_per_actor"}``. Each of investment/savings/balance
@@ -81,23 +105,15 @@ def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[
     Years after the last one with any municipal flow are left out."""
     if not has_plan(ds):
         return None
-    m = _muni(ds)
     years = [int(y) for y in ds["plan_year"].values]
-    inv_base, sav_base = (np.asarray(v) for v in base_split(ds))
     bal_base = np.asarray(ds["base_plan_municipal"].values, dtype=np.float64)
-
     banded = "plan_investment_band" in ds and "plan_savings_band" in ds
     per_actor = banded or ("plan_costs" in ds and "plan_benefits" in ds)
-    invest: dict[str, list[float]] = {"base": inv_base.tolist()}
-    savings: dict[str, list[float]] = {"base": sav_base.tolist()}
-    if banded:  # every store: the bands streamed with the draws
-        invest.update(_from_band(ds["plan_investment_band"]))
-        savings.update(_from_band(ds["plan_savings_band"]))
-    elif per_actor:
-        parts = [_split(b["plan_costs"][:, :, m], b["plan_benefits"][:, :, m])
-                 for b in _blocks(ds, ("plan_costs", "plan_benefits"))]
-        invest.update(_bands(np.concatenate([p[0] for p in parts])))
-        savings.update(_bands(np.concatenate([p[1] for p in parts])))
+    flows = plan_flows(ds)
+    if flows is None:  # a Dataset without draws: the base case only
+        inv_base, sav_base = base_split(ds)
+        flows = {"investment": {"base": inv_base}, "savings": {"base": sav_base}}
+    invest, savings = flows["investment"], flows["savings"]
     above = np.zeros(len(years))
     n = 0
     draws = []

@@ -151,7 +151,7 @@ class Summary:
         for name, v in _series(block, self.items, self.is_cost, self.actors):
             st = self.stats.get(name)
             if st is None:
-                thresholds = (_THRESHOLD[name],) if name in _THRESHOLD else (0.0,) if name.startswith("balance:") else ()
+                thresholds = (_THRESHOLD[name],) if name in _THRESHOLD else (0.0,) if name.startswith(("balance:", "plan:")) else ()
                 st = self.stats[name] = SeriesStats(QUANTILES, thresholds, dtype=v.dtype)
             st.add(v)
 
@@ -212,9 +212,14 @@ class Summary:
         cash flows): base case, mean and the 90 % interval (P5–P95) per calendar year."""
         years = [int(y) for y in self.meta["plan_year"].values]
         per_year = [get(f"plan:{y}") for y in range(len(years))]
-        return {"years": years, "municipal": {
+        out: dict[str, Any] = {"years": years, "municipal": {
             "base": [float(x) for x in self.meta["base_plan_municipal"].values],
-            **{k: [p[k] for p in per_year] for k in ("mean", "p5", "p50", "p95")}}}
+            **{k: [p[k] for p in per_year] for k in ("mean", "p5", "p50", "p95")}},
+            "p_municipal_gt_0": [self.stats[f"plan:{y}"].prob_above(0.0) for y in range(len(years))]}
+        from .plan import plan_flows
+
+        flows = plan_flows(self.meta)  # None while the run streams (its bands are written at the end)
+        return {**out, **flows} if flows else out
 
     def _entry(self, who: str, get: Callable[[str], dict[str, float]], base_costs: float, base_benefits: float
                ) -> dict[str, Any]:
