@@ -570,28 +570,31 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             raise UsageError(f"--n: {exc}") from None
     lang = study.spec.study.language
     own = study.options.item_labels.get(args.target) if args.target in study.model.items else None
-    # The one-way values first (2k + 1 model rows): their charts are drawn by a helper process while
-    # the global method runs here; the switching values only where they are shown (--method oneway).
-    with SensitivityCharts(lang=lang, svg=args.svg) as charts:
+    title = list(own) if own else None
+    # A forked helper draws every chart while the analysis runs here; for a global method it also
+    # computes the one-way values (2k + 1 model rows and the spider's), so this process does only the
+    # analysis. --method oneway: the one-way values are the analysis (and the switching values too).
+    with SensitivityCharts(lang=lang, svg=args.svg, study=study) as charts:
         try:
-            ow = sa.oneway_study(study, target=args.target)
-            sp = sa.spider(study.model, study.parameters, target=args.target)
-            sw = sa.switching_values(study.model, study.parameters, target=args.target) \
-                if args.method == "oneway" else None
-            if own:  # an own line: the charts name it by its title, not by its key
-                for d in (ow, sp, sw):
-                    if d is not None:
-                        d.attrs["target_title"] = json.dumps(list(own))
-            charts.oneway(ow, sp)
             if args.method == "oneway":
+                ow = sa.oneway_study(study, target=args.target)
+                sp = sa.spider(study.model, study.parameters, target=args.target)
+                sw = sa.switching_values(study.model, study.parameters, target=args.target)
+                for d in (ow, sp, sw) if own else ():  # an own line: the charts name it by its title
+                    d.attrs["target_title"] = json.dumps(title)
+                charts.oneway(ow, sp)
                 ds = sa.flag_independence(sa.oneway_indices(ow), study.parameters)
+                base_target = float(ow.attrs["base_target"])
             else:
+                charts.oneway_of(args.target, title)
+                sw = None
                 extra = {"quantile_range": args.quantile_range} if args.method == "morris" else {}
                 ds = sa.analyse_study(study, method=args.method, target=args.target, n=args.n, seed=args.seed,
                                       groups=args.groups, **extra)
+                base_target = charts.base_target()
         except ValueError as exc:
             raise UsageError(f"{where}{f' --n {args.n}' if args.n else ''}: {exc}") from None
-        charts.indices(ds.assign_attrs(target_title=json.dumps(list(own))) if own else ds)
+        charts.indices(ds.assign_attrs(target_title=json.dumps(title)) if own else ds)
         from .outputs.folder import FolderBusy, output_folder
         from .outputs.sensitivity_report import sensitivity_stem
 
@@ -603,8 +606,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 ds.attrs.update(run_id=stage.run_id, study_hash=study.content_hash, groups=int(bool(args.groups)))
                 if own:
                     ds.attrs["target_title"] = json.dumps(list(own))
-                written = write_sensitivity(stage.path, ds, oneway=ow, spider=sp, switching=sw, lang=lang, stem=stem,
-                                            charts=charts)
+                written = write_sensitivity(stage.path, ds, switching=sw, lang=lang, stem=stem, charts=charts)
         except FolderBusy as exc:
             raise UsageError(f"{Path(args.out) / name}: {exc} is writing this output folder; wait for it to finish "
                              "or choose another --out") from None
@@ -614,7 +616,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         return 0
     print(f"{study.name}: {args.method} sensitivity of {args.target}, {int(ds.attrs['n_evaluations']):,} model "
           f"evaluations, ranked by {ds.attrs['rank_by']} (base {args.target} = "
-          f"{ow.attrs['base_target']:,.{3 if args.target.startswith('bc_') else 0}f})")
+          f"{base_target:,.{3 if args.target.startswith('bc_') else 0}f})")
     for note in sa.method_notes(ds):
         print(f"note: {note}")
     print(ranking_table(ds, switching=sw if args.method == "oneway" else None), end="")

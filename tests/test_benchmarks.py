@@ -72,6 +72,13 @@ class TestQuickRun:
         t = {x["name"]: x for x in quick[0]["targets"]}
         ratio = f["sobol"]["wall_s"] / f["sensitivity_analysis"]["seconds"]
         assert t["sensitivity_over_analysis"]["measured"] == ratio and t["sensitivity_over_analysis"]["met"] is None
+        # beside it, the same analysis in a fresh interpreter and the imports it cannot avoid (same rounds)
+        sf, r = f["sensitivity_fresh"], quick[0]["ratios"]
+        assert sf["analysis"]["status"] == "ok" and sf["imports"]["status"] == "ok", sf
+        assert sf["analysis"]["repeats"] == sf["imports"]["repeats"] == f["sobol"]["repeats"]
+        assert r["sensitivity_over_fresh_analysis"] == f["sobol"]["wall_s"] / sf["analysis"]["wall_s"]
+        assert r["sensitivity_floor_over_analysis"] == pytest.approx(
+            (sf["imports"]["wall_s"] + f["sensitivity_analysis"]["seconds"]) / f["sensitivity_analysis"]["seconds"])
 
     def test_targets_judged(self, quick: tuple[dict, Path]) -> None:
         t = {x["name"]: x for x in quick[0]["targets"]}

@@ -349,6 +349,14 @@ class TestCharts:
         assert list(files[1, True]) == ["tornado.png", "tornado.svg", "spider.png", "indices-sobol.png"]
         assert files[1, True]["tornado.png"] == files[1, False]["tornado.png"]
         assert b"<svg" in files[1, True]["tornado.svg"]
+        # the command lets the helper compute the one-way values from the study it inherits: the same
+        # charts and base case as computed here, in the same order, with or without the helper
+        for processes in (2, 1):
+            with SensitivityCharts(lang="en", processes=processes, study=study) as charts:
+                charts.oneway_of("saldo")
+                charts.indices(ds)
+                assert charts.base_target() == ow.attrs["base_target"]
+                assert charts.files() == files[2, False]
 
     def test_helper_error_reaches_the_caller(self, forward_path):
         from mkba.outputs.sensitivity_report import SensitivityCharts
@@ -358,6 +366,10 @@ class TestCharts:
             charts.indices(oneway_study(study).assign_attrs(method="sobol"))  # no value/index: not indices
             with pytest.raises(ValueError, match="not an indices Dataset"):
                 charts.files()
+        with SensitivityCharts(processes=2, study=study) as charts:
+            charts.oneway_of("nope")  # the helper's one-way values fail: the caller hears it
+            with pytest.raises(ValueError, match="unknown target 'nope'"):
+                charts.base_target()
 
 
 class TestCli:

@@ -12,7 +12,7 @@ import xarray as xr
 
 from ..simulator.results import atomic_write
 
-__all__ = ["SensitivityCharts", "ranking_table", "render_chart", "write_sensitivity"]
+__all__ = ["SensitivityCharts", "oneway_files", "ranking_table", "render_chart", "write_sensitivity"]
 
 
 def _num(v: float, conf: float | None = None) -> str:
@@ -105,13 +105,48 @@ def render_chart(kind: str, ds: xr.Dataset, lang: str = "nl", formats: tuple[str
         plt.close(fig)
 
 
-def _helper_start(parent: int) -> None:
+def _chart_files(stem: str, kind: str, ds: xr.Dataset, lang: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """:func:`render_chart` as ``{file name: bytes}`` (``<stem>.<format>``)."""
+    return {f"{stem}.{fmt}": data for fmt, data in render_chart(kind, ds, lang, formats).items()}
+
+
+def oneway_files(study: Any, target: str, lang: str = "nl", svg: bool = False,
+                 title: list[str] | None = None) -> tuple[dict[str, bytes], float]:
+    """The one-way values of ``study`` (:func:`mkba.sensitivity.oneway_study` and ``spider``) drawn as
+    ``tornado.png`` (+ ``.svg`` with ``svg``) and ``spider.png``; returns ``({file name: bytes},
+    base target)``. ``title``: (nl, en) of a study's own line, named on the charts instead of its key."""
+    import json
+
+    from ..sensitivity import oneway_study, spider
+
+    ow = oneway_study(study, target=target)
+    sp = spider(study.model, study.parameters, target=target)
+    if title:
+        for d in (ow, sp):
+            d.attrs["target_title"] = json.dumps(list(title))
+    files = _chart_files("tornado", "tornado", ow, lang, ("png", "svg") if svg else ("png",))
+    files.update(_chart_files("spider", "spider", sp, lang, ("png",)))
+    return files, float(ow.attrs["base_target"])
+
+
+# The study of the command, set in the forked helper from the caller's memory (fork copies it; it is
+# never pickled): the helper computes the one-way values itself instead of waiting for the caller's.
+_STUDY: Any = None
+
+
+def _oneway_in_helper(target: str, lang: str, svg: bool, title: list[str] | None) -> tuple[dict[str, bytes], float]:
+    return oneway_files(_STUDY, target, lang, svg, title)
+
+
+def _helper_start(parent: int, study: Any = None) -> None:
     import gc
     import os
     import signal
     import threading
     import time
 
+    global _STUDY
+    _STUDY = study
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops the helper
     gc.freeze()  # the objects inherited from the caller are never garbage: collections skip them
 
@@ -127,36 +162,58 @@ class SensitivityCharts:
     """The charts of one sensitivity result, drawn while the caller computes.
 
     Drawing is pure-Python matplotlib work (importing it alone takes ~0.3 s) that does not depend on the
-    Sobol, Morris or FAST design, so ``mkba sensitivity`` hands the one-way charts to one forked helper
-    process as soon as the one-way values exist and the indices chart as soon as the indices do; the
+    Sobol, Morris or FAST design, so ``mkba sensitivity`` hands it to one forked helper process: the
+    one-way values and their charts as soon as the arguments are checked (:meth:`oneway_of`, computed in
+    the helper from the ``study`` it inherits), the indices chart as soon as the indices exist; the
     helper returns image bytes that :func:`write_sensitivity` writes into the output folder. One helper:
     the second core of a 2-core machine, not a pool competing with the analysis. Without ``fork`` (or
     with one core, or ``processes=1``) each chart is drawn here, when it is asked for."""
 
-    def __init__(self, *, lang: str = "nl", svg: bool = False, processes: int | None = None) -> None:
+    def __init__(self, *, lang: str = "nl", svg: bool = False, processes: int | None = None,
+                 study: Any = None) -> None:
         import multiprocessing as mp
         import os
 
-        self.lang, self.svg = lang, svg
-        self._jobs: dict[str, Any] = {}  # file stem → Future (helper) or the finished bytes by format
+        self.lang, self.svg, self._study = lang, svg, study
+        self._jobs: list[Any] = []  # Futures (helper) or finished results: ({file name: bytes}, base or None)
+        self._oneway: Any = None
         self._pool: Any = None
         helper = (processes is None and (os.cpu_count() or 1) > 1) or (processes or 1) > 1
         if helper and "fork" in mp.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
+            # fork hands the helper the study as it is in memory (initargs are not pickled under fork)
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"),
-                                             initializer=_helper_start, initargs=(os.getpid(),))
+                                             initializer=_helper_start, initargs=(os.getpid(), study))
+
+    def _add(self, fn: Any, *args: Any) -> Any:
+        job = self._pool.submit(fn, *args) if self._pool is not None else fn(*args)
+        self._jobs.append(job)
+        return job
 
     def _submit(self, stem: str, kind: str, ds: xr.Dataset, formats: tuple[str, ...]) -> None:
-        if self._pool is not None:
-            self._jobs[stem] = self._pool.submit(render_chart, kind, ds, self.lang, formats)
-        else:
-            self._jobs[stem] = render_chart(kind, ds, self.lang, formats)
+        self._add(_chart_files, stem, kind, ds, self.lang, formats)
 
     def oneway(self, oneway: xr.Dataset, spider: xr.Dataset) -> None:
-        """Tornado (PNG, and SVG when asked) and spider (PNG) charts of the one-way values."""
+        """Tornado (PNG, and SVG when asked) and spider (PNG) charts of these one-way values."""
         self._submit("tornado", "tornado", oneway, ("png", "svg") if self.svg else ("png",))
         self._submit("spider", "spider", spider, ("png",))
+
+    def oneway_of(self, target: str, title: list[str] | None = None) -> None:
+        """The one-way values of the ``study`` given at construction and their charts (tornado, spider),
+        computed by the helper while the caller runs its analysis; :meth:`base_target` waits for them."""
+        if self._study is None:
+            raise ValueError("oneway_of needs SensitivityCharts(study=...)")
+        if self._pool is not None:
+            self._oneway = self._add(_oneway_in_helper, target, self.lang, self.svg, title)
+        else:
+            self._oneway = self._add(oneway_files, self._study, target, self.lang, self.svg, title)
+
+    def base_target(self) -> float:
+        """The target at the base case, from :meth:`oneway_of` (waits for the helper; its ValueError,
+        if any, is raised here)."""
+        job = self._oneway
+        return float((job.result() if hasattr(job, "result") else job)[1])
 
     def indices(self, indices: xr.Dataset) -> None:
         """The bar chart of a global method's indices (``indices-<method>.png``; none for ``oneway``)."""
@@ -166,10 +223,10 @@ class SensitivityCharts:
 
     def files(self) -> dict[str, bytes]:
         """Every chart asked for, as ``{file name: bytes}`` in the order asked (waits for the helper)."""
-        out = {}
-        for stem, job in self._jobs.items():
-            images = job.result() if hasattr(job, "result") else job
-            out.update({f"{stem}.{fmt}": data for fmt, data in images.items()})
+        out: dict[str, bytes] = {}
+        for job in self._jobs:
+            res = job.result() if hasattr(job, "result") else job
+            out.update(res[0] if isinstance(res, tuple) else res)
         return out
 
     def close(self) -> None:
@@ -189,8 +246,8 @@ def write_sensitivity(
     out: Path,
     indices: xr.Dataset,
     *,
-    oneway: xr.Dataset,
-    spider: xr.Dataset,
+    oneway: xr.Dataset | None = None,
+    spider: xr.Dataset | None = None,
     switching: xr.Dataset | None = None,
     lang: str = "nl",
     stem: str | None = None,
@@ -200,10 +257,13 @@ def write_sensitivity(
     """Write ``<stem>.nc`` and ``.csv`` (default stem ``sensitivity-<method>``), ``tornado.png`` (and
     ``tornado.svg`` with ``svg``), ``spider.png`` and (for a global method) ``indices-<method>.png``
     under ``out``; return the paths. ``charts``: the charts already asked for (drawn while the caller
-    computed, see :class:`SensitivityCharts`); without it they are drawn here."""
+    computed, see :class:`SensitivityCharts`); without it they are drawn here from ``oneway`` and
+    ``spider``."""
     from ..simulator.results import write_netcdf
 
     if charts is None:
+        if oneway is None or spider is None:
+            raise ValueError("write_sensitivity needs the oneway and spider Datasets, or charts")
         charts = SensitivityCharts(lang=lang, svg=svg, processes=1)
         charts.oneway(oneway, spider)
         charts.indices(indices)
