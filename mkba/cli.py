@@ -814,8 +814,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="plain Monte Carlo, Latin hypercube (stratified for any draws) or scrambled Sobol' "
                         "quasi-Monte Carlo (a power of 2 draws)")
     p.add_argument("--store", choices=("auto", "full", "lean"),
-                   help="full keeps npv per draw × line × actor; lean per-draw lines and totals only "
-                        "(auto: full while draws × cases <= 200,000)")
+                   help="full also keeps npv per draw × line × actor and a plan's flows per actor; lean "
+                        "(auto, the default) per-draw totals, lines and actor totals")
     p.add_argument("--task-size", type=_positive_int,
                    help="draws per task (default 65,536; does not change the numbers)")
     p.add_argument("--out", default="outputs", help="output folder (default: outputs/); writes DIR/<batch>/")

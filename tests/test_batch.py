@@ -201,6 +201,8 @@ studies = ["other"]
             ref = reference(Path(p.read_text().split('file = "')[1].split('"')[0]), "qaly-20000", draws=300, seed=11)
             assert_array_equal(ds["saldo"].sel(scenario="qaly-20000").values[0], ref["saldo"].values)
             assert ds["saldo"].dims == ("study", "scenario", "draw")
+            # a batch's default store is lean at any size: the npv cube per draw only with --store full
+            assert ds.attrs["store"] == "lean" and "npv" not in ds and "actor_costs" in ds
 
 
 # --- identical numbers on a real LocalCluster -----------------------------------------------------
@@ -211,7 +213,7 @@ class TestCluster:
     def test_two_workers_equal_one_process(self, tmp_path, forward_path, client):
         # two seeded blocks (the task boundary is the block boundary); the one-process run is simulate
         p = batch_file(tmp_path, forward_path, grid=False)
-        b = Batch.from_toml(p).with_options(draws=BLOCK + 1_000)
+        b = Batch.from_toml(p).with_options(draws=BLOCK + 1_000, store="full")  # the npv cube too
         from mkba.simulator.cluster import run_batch
 
         two = run_batch(b, tmp_path / "two", client=client)
@@ -439,7 +441,7 @@ class TestOwnLinesInABatch:
     def result(cls, tmp_path_factory):
         tmp = tmp_path_factory.mktemp("mixed")
         out = run_json(["batch", str(mixed_batch(tmp)), "--workers", "0", "--out", str(tmp / "out"), "--json",
-                        "--no-chart"])
+                        "--no-chart", "--store", "full"])  # the npv cube and float64 lines, as simulate's full store
         return out, load(Path(out["outputs"]["results"]))
 
     def test_item_axis_is_the_union_with_titles_and_kinds(self, result):

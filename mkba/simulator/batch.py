@@ -40,7 +40,7 @@ from pydantic import Field, ValidationError, field_validator
 from .. import __version__
 from .domain import ACTORS, ITEM_KIND, ITEM_LABELS, YEARS
 from .engine import BLOCK, Sampler, check_design_size, run
-from .results import ACTOR_TOTALS, EXTRA_TOTALS, FULL_LIMIT, TOTALS, atomic_write, base_case, stored_model
+from .results import ACTOR_TOTALS, EXTRA_TOTALS, TOTALS, atomic_write, base_case, stored_model
 from .schema import Block
 from .schema import NAME_MAX, SEED_LIMIT
 from .study import (
@@ -582,9 +582,9 @@ class Batch:
 
     @property
     def mode(self) -> Literal["full", "lean"]:
-        if self.store != "auto":
-            return self.store
-        return "full" if self.draws * len(self.cases) <= FULL_LIMIT else "lean"
+        """The store of the task files: "auto" is lean at any size (as ``mkba run``), so the npv cube and
+        a plan's per-draw flows per actor are kept only on request (``store = "full"``)."""
+        return "lean" if self.store == "auto" else self.store
 
     def identity(self) -> dict[str, Any]:
         """Everything that determines the numbers of the task files; a resume must match it."""
