@@ -217,6 +217,12 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
     worker = _chart_worker(args) if started is not None else None
     if worker is not None:
         started.append(worker)
+    report = None
+    if not args.no_report:
+        from .outputs.report import start_report
+
+        # what the report needs of the study alone (the tornado) begins now: the helper draws it meanwhile
+        report = start_report(study, folder, lang=args.lang, svg=args.svg, worker=worker)
     bar, update = _progress(draws, not args.json)
     conv = None
     results = folder / "results.nc"
@@ -269,7 +275,8 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
 
         # the report reuses the run's summary: one set of numbers, computed once
         opts = {"lang": args.lang, "study": study, "svg": args.svg, "excel_draws": args.excel_draws,
-                "progress": not args.json, "summary": result, "worker": worker, "results_file": results}
+                "progress": not args.json, "summary": result, "worker": worker, "results_file": results,
+                "start": report}
         if conv is not None:
             result["outputs"].update(write_report(ds, folder, **opts))
         else:

@@ -55,7 +55,7 @@ class TestRunWritesReport:
         outs = result["outputs"]
         for key in ("report_md", "report_html", "report_docx", "excel", "charts"):
             assert Path(outs[key]).exists(), key
-        for name in ("saldo", "bc_social", "bc_financial", "bc_municipal", "costs_benefits", "actors", "cashflow",
+        for name in ("saldo", "ratios", "costs_benefits", "actors", "cashflow",
                      "convergence", "tornado"):
             assert (folder / "charts" / f"{name}.png").stat().st_size > 1000, name
         assert not list((folder / "charts").glob("*.svg")), "SVG only with --svg"
@@ -309,6 +309,23 @@ class TestCharts:
         xs = sorted(float(line.get_xdata()[0]) for line in ax.get_lines() if len(set(line.get_xdata())) == 1)
         expected = sorted([1.0, *np.quantile(small["bc_social"].values, (0.05, 0.5, 0.95))])
         np.testing.assert_allclose(xs, expected, rtol=1e-12)
+
+    def test_ratios_chart_marks_each_ratio_and_its_probability(self, small):
+        from mkba.outputs.charts import RATIO_VARS, plot_ratios
+        from mkba.outputs.formatting import format_number, format_probability
+        from mkba.outputs.summary import prob_above
+
+        ax = plot_ratios(small, lang="nl")
+        marks = sorted(float(seg[0][0]) for c in ax.collections if hasattr(c, "get_segments") for seg in c.get_segments())
+        expected = sorted(float(q) for v in RATIO_VARS for q in np.quantile(small[v].values, (0.05, 0.5, 0.95)))
+        np.testing.assert_allclose(marks, expected, rtol=1e-12)  # P5, P50, P95 of every ratio
+        texts = [t.get_text() for t in ax.texts]
+        assert [lab.get_text() for lab in ax.get_yticklabels()] == ["Gemeente", "Financieel", "Maatschappelijk"]
+        for v, text in zip(reversed(RATIO_VARS), texts):  # rows from the bottom: municipal first
+            p = format_probability(prob_above(small[v].values, 1.0), lang="nl")
+            assert text.endswith(f"P(B/K > 1) {p}")
+            assert f"P50 {format_number(float(np.median(small[v].values)), 2, lang='nl')}" in text
+        assert any(float(line.get_xdata()[0]) == 1.0 for line in ax.get_lines())  # break-even
 
     def test_actor_net_adds_up_to_saldo(self, small):
         from mkba.outputs.charts import actor_net, net_cashflow

@@ -30,14 +30,28 @@ class WorkerLost(RuntimeError):
     """The helper process ended before answering (killed, out of memory)."""
 
 
+def _inherit() -> None:
+    """Done in the run's process before the fork, so that the helper inherits it instead of paying it again:
+    xarray checks each new array against dask's array type, importing ``dask.array`` where dask is
+    installed (~0.3 s: it imports parts of scipy). The run pays that anyway when it builds its results."""
+    import numpy as np
+    import xarray as xr
+
+    xr.Variable("x", np.zeros(1))
+
+
 def _warm() -> None:
-    """What the first chart would pay: matplotlib's modules, the font and the Agg renderer."""
+    """What the first chart would pay: matplotlib's modules, the font and the Agg renderer, and xarray's
+    list of file engines (read at the first ``open_dataset``)."""
     import io
     from importlib import import_module
 
     for name in ("xarray", "h5netcdf", "mkba.outputs.sensitivity_charts", "mkba.outputs.decision_charts",
                  "mkba.outputs.plan_charts", "PIL.Image", "docx"):
         import_module(name)  # the worker reads results.nc, draws every kind of report chart, writes the Word file
+    import xarray as xr
+
+    xr.backends.list_engines()
     from . import charts
 
     ax = charts.new_axes((2.0, 1.5))
@@ -106,6 +120,7 @@ class ChartWorker:
             return None
         if idle_core and hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5:
             return None
+        _inherit()
         ctx = mp.get_context("fork")
         job_r, job_w = ctx.Pipe(duplex=False)
         reply_r, reply_w = ctx.Pipe(duplex=False)

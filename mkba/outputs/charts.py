@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_distribution",
+    "plot_ratios",
     "plot_costs_benefits",
     "plot_actors",
     "plot_cashflow",
@@ -65,6 +66,8 @@ RC: dict[str, Any] = {
     # a fixed title height: matplotlib otherwise measures every tick label of the axes at each draw to
     # lift the title over top tick labels, which these charts do not have (a quarter of the drawing time)
     "axes.titley": 1.0,
+    # glyphs rendered without hinting: at 150 dpi it looks the same, and every text draws ~10 % faster
+    "text.hinting": "no_hinting",
 }
 
 _TEXT = {
@@ -82,6 +85,9 @@ _TEXT = {
         "title_actor": "Netto resultaat per actor", "title_cash": "Kasstroom per jaar",
         "title_conv": "Convergentie", "pos": "P(netto > 0)", "million": "€ mln", "thousand": "× € 1.000",
         "euro": "€", "pv": "Contante waarde",
+        "title_ratios": "B/K-verhoudingen", "ratio_axis": "Baten / kosten", "no_ratio": "in geen trekking gedefinieerd",
+        "row_bc_social": "Maatschappelijk", "row_bc_financial": "Financieel", "row_bc_municipal": "Gemeente",
+        "shape": "Verdeling van de trekkingen",
     },
     "en": {
         "saldo": "Saldo (net benefit)", "bc_social": "B/C ratio, social", "bc_financial": "B/C ratio, financial",
@@ -97,10 +103,13 @@ _TEXT = {
         "title_actor": "Net result per actor", "title_cash": "Cash flow per year",
         "title_conv": "Convergence", "pos": "P(net > 0)", "million": "€ million", "thousand": "€ thousand",
         "euro": "€", "pv": "Present value",
+        "title_ratios": "B/C ratios", "ratio_axis": "Benefits / costs", "no_ratio": "defined in no draw",
+        "row_bc_social": "Social", "row_bc_financial": "Financial", "row_bc_municipal": "Municipal",
+        "shape": "Distribution of the draws",
     },
 }
 RATIO_VARS = ("bc_social", "bc_financial", "bc_municipal")
-CHART_NAMES = ("saldo", *RATIO_VARS, "costs_benefits", "actors", "cashflow", "convergence")
+CHART_NAMES = ("saldo", "ratios", "costs_benefits", "actors", "cashflow", "convergence")
 
 
 def _t(lang: str, key: str) -> str:
@@ -231,6 +240,47 @@ def plot_distribution(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = N
         h2, l2 = cdf_ax.get_legend_handles_labels()
         ax.legend(h1 + h2, l1 + l2, loc="upper left", frameon=False)
         ax.set_title(_t(lang, var))
+    return ax
+
+
+def plot_ratios(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") -> Axes:
+    """The three B/C ratios in one chart, a row each: the histogram of the ratio's draws as a silhouette, its
+    P5, P50 and P95 as marks (their values written beside the row) with P(B/C > 1), and the break-even line
+    at 1 through all rows. A ratio undefined in every draw is left out; None of them defined: an empty
+    chart saying so. One chart instead of three: the same numbers, a third of the drawing time."""
+    from .summary import prob_above
+
+    rows = [(var, _finite(ds[var].values)) for var in RATIO_VARS if var in ds]
+    rows = [(var, v, prob_above(ds[var].values, 1.0)) for var, v in rows if v.size]
+    ax = _axes(ax, left=0.17, right=0.97, bottom=0.2, top=0.92)
+    with _rc():
+        if rows:
+            lo = min([1.0, *(float(np.quantile(v, 0.001)) for _, v, _ in rows)])
+            hi = max([1.0, *(float(np.quantile(v, 0.999)) for _, v, _ in rows)])
+            pad = 0.04 * (hi - lo or 1.0)
+            edges = np.linspace(lo - pad, hi + pad, 81)
+        for y, (var, v, p) in enumerate(reversed(rows)):
+            counts, _ = np.histogram(v, bins=edges)
+            height = 0.62 * counts / max(counts.max(), 1)
+            ax.stairs(y + height, edges, baseline=y, fill=True, facecolor=GREYS[3], edgecolor=GREYS[1], lw=0.6,
+                      label=_t(lang, "shape") if y == 0 else None)
+            q5, q50, q95 = np.quantile(v, (0.05, 0.5, 0.95))
+            ax.vlines([q5, q95], y, y + 0.75, colors=GREYS[0], linestyles=[LS_TAIL], lw=1.0,
+                      label="P5, P95" if y == 0 else None)
+            ax.vlines([q50], y, y + 0.75, colors=INK, linestyles=LS_MID, lw=1.4, label="P50" if y == 0 else None)
+            values = " · ".join(f"{k} {format_number(q, 2, lang=lang)}" for k, q in (("P5", q5), ("P50", q50), ("P95", q95)))
+            ax.text(0.99, y + 0.8, f"{values}   P(B/{'K' if lang == 'nl' else 'C'} > 1) {format_probability(p, lang=lang)}",
+                    transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=7)
+        ax.axvline(1.0, color=INK, ls=LS_BREAK, lw=2.0, label=f"{_t(lang, 'breakeven')} (1)")
+        ax.set_yticks([y + 0.3 for y in range(len(rows))], [_t(lang, f"row_{var}") for var, _, _ in reversed(rows)])
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(-0.15, max(len(rows), 1) + 0.05)
+        if rows:
+            ax.set_xlim(edges[0], edges[-1])
+        _num_axis(ax.xaxis, lang, 2)
+        ax.set_xlabel(_t(lang, "ratio_axis"))
+        ax.set_title(_t(lang, "title_ratios") if rows else f"{_t(lang, 'title_ratios')} — {_t(lang, 'no_ratio')}")
+        _legend_below(ax)
     return ax
 
 
@@ -392,6 +442,7 @@ def plot_convergence(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = No
             ax.annotate(label, (1.0, row[-1]), xycoords=("axes fraction", "data"), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=8, annotation_clip=False)
         ax.set_xscale("log")
+        _draws_axis(ax.xaxis, int(n[0]), int(n[-1]), lang)
         ax.set_xlabel(_t(lang, "draws"))
         if var in RATIO_VARS:
             _num_axis(ax.yaxis, lang, 2)
@@ -401,6 +452,18 @@ def plot_convergence(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = No
             ax.set_ylabel(f"{_t(lang, var)} ({unit})")
         ax.set_title(f"{_t(lang, 'title_conv')}: {_t(lang, var)}")
     return ax
+
+
+def _draws_axis(axis: Any, first: int, total: int, lang: Lang) -> None:
+    """Ticks at 100, 1,000, 10,000 … written as numbers in the language's style ("10.000"), not as powers of
+    ten, and no minor ticks: easier to read, and a log axis' many minor ticks and mathtext labels took half
+    the chart's drawing time."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ticks = [10.0**k for k in range(1, 10) if first <= 10.0**k <= total] or sorted({float(first), float(total)})
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 0, lang=lang)))
 
 
 def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> dict[str, Path]:
@@ -450,9 +513,7 @@ def chart_functions() -> dict[str, tuple[ChartFn, dict[str, Any]]]:
     """The report's charts by file name: (function, keyword arguments)."""
     return {
         "saldo": (plot_distribution, {"var": "saldo"}),
-        "bc_social": (plot_distribution, {"var": "bc_social"}),
-        "bc_financial": (plot_distribution, {"var": "bc_financial"}),
-        "bc_municipal": (plot_distribution, {"var": "bc_municipal"}),
+        "ratios": (plot_ratios, {}),
         "costs_benefits": (plot_costs_benefits, {}),
         "actors": (plot_actors, {}),
         "cashflow": (plot_cashflow, {}),
@@ -464,8 +525,11 @@ def render_charts(ds: xr.Dataset, folder: Path, *, lang: Lang = "nl", formats: t
                   progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Path]]:
     """Draw every report chart of ``ds`` once, in this process, into ``folder``; returns the paths by
     chart name and format. No worker processes: on a 2-core machine they compete with the run itself."""
+    def defined(*names: str) -> bool:  # a chart of values undefined in every draw is left out
+        return any(v not in ds or np.isfinite(ds[v].values).any() for v in names)
+
     names = [name for name, (_fn, kw) in chart_functions().items()
-             if "var" not in kw or kw["var"] not in ds or np.isfinite(ds[kw["var"]].values).any()]
+             if (defined(*RATIO_VARS) if name == "ratios" else "var" not in kw or defined(kw["var"]))]
     out: dict[str, dict[str, Path]] = {}
     for k, name in enumerate(names):
         if progress is not None:

@@ -12,6 +12,7 @@ from ..inputs import input_table
 from ..scenarios import SCENARIO_DRAWS, scenario_comparison
 from .build import (
     ReportInputError,
+    ReportStart,
     build_document,
     build_report,
     dependent_drivers,
@@ -22,6 +23,7 @@ from .build import (
     report_context,
     resolve_language,
     saved_sensitivity,
+    start_report,
     write_report,
 )
 from .context import Context
@@ -30,7 +32,7 @@ from .render_docx import render_docx
 from .render_html import render_html
 from .render_md import render_markdown
 
-__all__ = ["write_report", "build_document", "build_report", "dependent_drivers", "report_context", "open_results", "ReportInputError",
+__all__ = ["write_report", "start_report", "ReportStart", "build_document", "build_report", "dependent_drivers", "report_context", "open_results", "ReportInputError",
            "resolve_language", "load_study_for", "locate_study", "StudyLookup", "saved_sensitivity", "scenario_comparison", "input_table",
            "SCENARIO_DRAWS", "Context", "Document", "Figure", "Heading", "Paragraph", "Table", "render_docx",
            "render_html", "render_markdown"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import xarray as xr
 
 from ...simulator.results import atomic_write
+from ..charts import draw_tornado
 from ..formatting import Lang
 from ..inputs import input_table, own_labels
 from ..plan import plan_view
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
     from ...simulator.study import Study
     from ..chart_worker import ChartWorker
 
-__all__ = ["build_document", "build_report", "dependent_drivers", "report_context", "write_report", "resolve_language", "load_study_for", "locate_study", "StudyLookup",
+__all__ = ["build_document", "build_report", "dependent_drivers", "report_context", "start_report", "write_report",
+           "ReportStart", "resolve_language", "load_study_for", "locate_study", "StudyLookup",
            "open_results",
            "ReportInputError", "saved_sensitivity", "REQUIRED"]
 
@@ -236,10 +238,9 @@ def dependent_drivers(ds: xr.Dataset, study: Study | None) -> xr.Dataset | None:
         return None
 
 
-def _tornado(study: Study, ds: xr.Dataset) -> xr.Dataset:
+def _oneway(s: Study) -> xr.Dataset:
     from ...sensitivity.oneway import oneway
 
-    s = study.scenario(str(ds.attrs.get("scenario", "base")))
     return oneway(s.model, s.parameters, target="saldo", low=0.05, high=0.95)
 
 
@@ -303,6 +304,50 @@ class _Progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
+@dataclass
+class ReportStart:
+    """The report's work that needs the study alone, begun before the simulation (:func:`start_report`)."""
+
+    study: Study
+    lang: Lang
+    formats: tuple[str, ...]
+    jobs: _Jobs
+    tornado: xr.Dataset | None
+    tornado_why: str
+
+
+def _chart_formats(svg: bool) -> tuple[str, ...]:
+    return ("png", "svg") if svg else ("png",)
+
+
+def _tornado_of(study: Study, lang: Lang) -> tuple[xr.Dataset | None, str]:
+    """The report's one-way analysis of the run's own scenario ``study``, or None and why not."""
+    if not study.parameters.uncertain:
+        return None, text(lang, "no_uncertain")
+    try:
+        return _oneway(study), ""
+    except ImportError as exc:  # the sensitivity package is optional for a report
+        return None, str(exc)
+
+
+def start_report(study: Study, folder: str | Path, *, lang: str | None = None, svg: bool = False,
+                 worker: ChartWorker | None = None) -> ReportStart:
+    """Begin the report of a run of ``study`` (the run's own scenario) before the simulation: the tornado
+    is a one-way analysis of the study alone (a few ms here), and its chart is queued on ``worker`` at once,
+    so the helper draws it while this process simulates. Pass the result to :func:`write_report`."""
+    chosen = lang or study.spec.study.language
+    language: Lang = "nl" if chosen == "nl" else "en"
+    formats = _chart_formats(svg)
+    chart_dir = Path(folder) / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    jobs = _Jobs(worker)
+    tornado, why = _tornado_of(study, language)
+    if tornado is not None:
+        job = (tornado, chart_dir, language, formats, TORNADO_TOP)
+        jobs.chart("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
+    return ReportStart(study, language, formats, jobs, tornado, why)
+
+
 def write_report(
     ds: xr.Dataset,
     folder: str | Path,
@@ -321,6 +366,7 @@ def write_report(
     summary: Mapping[str, Any] | None = None,
     worker: ChartWorker | None = None,
     results_file: str | Path | None = None,
+    start: ReportStart | None = None,
 ) -> dict[str, str]:
     """Write report.md, report.html, report.docx, summary.xlsx and charts/ into ``folder``; returns the
     paths by kind.
@@ -333,10 +379,13 @@ def write_report(
     drivers section. ``summary``: the run's :func:`~mkba.outputs.summary.summarise` result, if already
     computed (the report then shows exactly those numbers). ``worker`` and ``results_file`` (the file
     ``ds`` was read from): the charts are drawn by that helper process from that file, while this
-    process computes the rest (``mkba run``); otherwise here."""
-    from ..charts import draw_acceptability, draw_report_charts, draw_tornado, render_charts
+    process computes the rest (``mkba run``); otherwise here. ``start``: what :func:`start_report` began
+    for this run (the tornado; its ``study``, language and chart formats are then this report's)."""
+    from ..charts import draw_acceptability, draw_report_charts, render_charts
 
     folder = Path(folder)
+    if start is not None:
+        study, lang, svg = start.study, start.lang, "svg" in start.formats
     language = resolve_language(ds, lang)
     say = _Progress(progress, language)
     if study is None and find_study:
@@ -351,10 +400,12 @@ def write_report(
         from ...simulator.study import Study
 
         study = Study.from_dict(study.raw, source=study.source)
-    formats = ("png", "svg") if svg else ("png",)
+    formats = _chart_formats(svg)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
-    jobs = _Jobs(worker if results_file is not None else None)
+    jobs = start.jobs if start is not None else _Jobs(worker if results_file is not None else None)
+    if results_file is None:
+        jobs.worker = None  # the helper draws from a results file; without one, everything is drawn here
     jobs.chart(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
                (draw_report_charts, (str(results_file), chart_dir, language, formats)))
 
@@ -362,19 +413,16 @@ def write_report(
     res = summarise(ds) if summary is None else summary  # the run's own summary when the caller has it
     per_year = plan_view(ds, res)  # None without a [plan]
     tornado, why = None, ""
-    if study is not None and not study.scenario(str(ds.attrs.get("scenario", "base"))).parameters.uncertain:
-        why = text(language, "no_uncertain")
+    if start is not None:
+        tornado, why = start.tornado, start.tornado_why  # its chart is queued already
     elif study is not None:
-        try:
-            tornado = _tornado(study, ds)
-        except ImportError as exc:  # the sensitivity package is optional for a report
-            why = str(exc)
+        tornado, why = _tornado_of(study.scenario(str(ds.attrs.get("scenario", "base"))), language)
+        if tornado is not None:
+            job = (tornado, chart_dir, language, formats, TORNADO_TOP)
+            jobs.chart("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
     if per_year is not None:
         job = (per_year, chart_dir, language, formats)
         jobs.chart("plan_budget", lambda: draw_plan_budget(*job), (draw_plan_budget, job))
-    if tornado is not None:
-        job = (tornado, chart_dir, language, formats, TORNADO_TOP)
-        jobs.chart("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
     say(text(language, "decision_progress"))
     decision_blocks, acc = decision.analyse(ds, language, study)
     if acc is not None:

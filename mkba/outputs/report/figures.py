@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..summary import RATIOS
 from .context import Context
 from .document import Block, Figure, Heading
 
@@ -13,8 +12,9 @@ def section(ctx: Context) -> list[Block]:
     figs: list[Block] = []
     if "costs_benefits" in ctx.charts:
         figs.append(Figure("costs_benefits", ctx.t("cb_caption")))
-    for var in ("saldo", *RATIOS):
-        if var in ctx.charts:
-            figs.append(Figure(var, ctx.t("dist_caption", what=ctx.t(var).lower() if ctx.lang == "en"
-                                          else ctx.t(var))))
+    if "saldo" in ctx.charts:
+        figs.append(Figure("saldo", ctx.t("dist_caption", what=ctx.t("saldo").lower() if ctx.lang == "en"
+                                          else ctx.t("saldo"))))
+    if "ratios" in ctx.charts:  # the three B/C ratios in one chart
+        figs.append(Figure("ratios", ctx.t("ratios_caption")))
     return [Heading(ctx.t("figures")), *figs] if figs else []

@@ -57,6 +57,9 @@ TEXT: dict[str, dict[str, str]] = {
                       "90 %-interval van die post; nieuw voor oud en de kosten in de nulsituatie staan als getal "
                       "onder de grafiek, omdat ze de andere posten anders onleesbaar maken.",
         "dist_caption": "Verdeling en cumulatieve kans van {what}, met P5, P50, P95 en het omslagpunt.",
+        "ratios_caption": "De drie baten-kostenverhoudingen (maatschappelijk, financieel, gemeente): per verhouding de "
+                          "verdeling van de trekkingen met P5, P50 en P95 en de kans dat de verhouding groter is dan "
+                          "1; de stippellijn is het omslagpunt 1.",
         "time": "Tijdprofiel", "year": "Jaar",
         "time_caption": "Netto kasstroom per jaar (niet verdisconteerd): 90 %- en 50 %-interval, mediaan en "
                         "basisgeval.",
@@ -168,6 +171,9 @@ TEXT: dict[str, dict[str, str]] = {
                       "chart, as they would otherwise make the other lines unreadable.",
         "dist_caption": "Distribution and cumulative probability of {what}, with P5, P50, P95 and the break-even "
                         "point.",
+        "ratios_caption": "The three benefit-cost ratios (social, financial, municipal): for each ratio the "
+                          "distribution of the draws with P5, P50 and P95 and the probability that the ratio exceeds "
+                          "1; the dotted line is the break-even point 1.",
         "time": "Time profile", "year": "Year",
         "time_caption": "Net cash flow per year (undiscounted): 90% and 50% intervals, median and base case.",
         "lean_note": "Above 200,000 draws the cash flows per year are not kept per draw; the time profile "
