@@ -165,6 +165,36 @@ def forward_ds(forward_path):
     return mkba.simulate(mkba.Study.from_toml(forward_path), draws=4_000, seed=3, store="full")
 
 
+class TestBSplineBasis:
+    @pytest.mark.parametrize("kind", ["normal", "lognormal", "beta", "ties", "triangular"])
+    def test_equals_scipy_bit_for_bit(self, kind):
+        # the EVPPI basis is built without importing scipy.interpolate, with scipy's own arithmetic
+        from scipy.interpolate import BSpline
+
+        from mkba.decision.bspline import design_matrix
+
+        rng = np.random.default_rng(len(kind))
+        n = 5_000
+        x = {"normal": rng.normal(size=n), "lognormal": rng.lognormal(0, 2, n), "beta": rng.beta(0.3, 5, n),
+             "ties": np.round(rng.uniform(0, 30, n), 1), "triangular": rng.triangular(0.05, 0.4, 0.4, n)}[kind]
+        xs = np.sort(x)
+        inner = np.unique(np.quantile(xs, np.arange(1, 7) / 7))
+        inner = inner[(inner > xs[0]) & (inner < xs[-1])]
+        t = np.concatenate([[xs[0]] * 4, inner, [xs[-1]] * 4])
+        ours = design_matrix(x, t, 3)
+        assert ours.tobytes() == BSpline.design_matrix(x, t, 3).toarray().tobytes()
+        assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-12)  # a partition of unity
+
+    def test_evppi_does_not_import_scipy_interpolate(self):
+        import subprocess
+        import sys
+
+        code = ("import sys, numpy as np; from mkba.decision.evppi import evppi; x = np.random.default_rng(0)"
+                ".normal(size=2000); evppi(x + 0.1, x); print('scipy.interpolate' in sys.modules)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "False"
+
+
 class TestAcceptability:
     def test_reweighting_equals_a_rerun(self, forward_path, forward_ds):
         raw = tomllib.loads(forward_path.read_text(encoding="utf-8"))
@@ -396,6 +426,21 @@ class TestReportSection:
         lean = forward_ds.drop_vars("inputs")
         blocks, a = report_section(lean, "en")
         assert a is None and blocks[1][0] == "p" and "mkba decide" in blocks[1][1]
+
+    def test_section_skips_only_the_evppi_it_does_not_show(self, forward_ds, near_ds):
+        # the report's analysis (evppi="unclear") gives the same section as the full one; for a clear
+        # decision it skips the regressions (NaN), for a close call it computes every number the same
+        from mkba.decision.section import section_blocks
+
+        for ds, clear in ((forward_ds, True), (near_ds, False)):
+            full = analyse(ds)
+            shown = analyse(ds, evppi="unclear")
+            assert section_blocks(shown, "nl") == section_blocks(full, "nl")
+            assert np.isnan(shown.evppi).all() == clear and np.isnan(shown.evppi_groups).all() == clear
+            if not clear:
+                for k in ("evppi", "evppi_se", "evppi_groups", "evppi_groups_se"):
+                    assert getattr(shown, k).tobytes() == getattr(full, k).tobytes()
+            assert shown.evpi.tobytes() == full.evpi.tobytes()
 
     def test_actor_targets_from_the_budget_view_equal_the_cube(self, forward_ds):
         from mkba.decision.targets import actor_net

@@ -91,3 +91,17 @@ class TestReportDrivers:
         raw.pop("correlations")
         study = Study.from_dict(raw, source=str(forward_path))
         assert dependent_drivers(simulate(study, draws=500, seed=1, store="full"), study) is None
+
+
+def test_classes_are_the_quantile_classes_of_each_input():
+    # the classes come from quantiles of sorted rows (fast); they must be exactly the quantile classes of
+    # the columns, also for inputs with ties (a discrete input) and skewed ones
+    from mkba.sensitivity.given_data import _labels
+
+    rng = np.random.default_rng(5)
+    n, classes = 3_000, 12
+    x = np.column_stack([rng.lognormal(0, 1.5, n), rng.integers(0, 4, n).astype(float), rng.beta(0.4, 3, n),
+                         np.round(rng.normal(size=n), 1)])
+    q = np.quantile(x, np.arange(1, classes) / classes, axis=0)
+    expected = np.column_stack([np.searchsorted(q[:, i], x[:, i], side="right") for i in range(x.shape[1])])
+    np.testing.assert_array_equal(_labels(x, classes), expected)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -15,16 +15,21 @@ from numpy.typing import NDArray
 
 from .acceptability import Acceptability, acceptability
 from .alternatives import Alternatives, compare
-from .evppi import evppi, group_basis, one_blas_thread, spline_basis
+from .evppi import evppi as fit_evppi
+from .evppi import group_basis, one_blas_thread, spline_basis
 from .failure import Box, prim
-from .targets import ACTOR_PREFIX, actor_targets, target_values
+from .targets import ACTOR_PREFIX, actor_net, actor_targets, has_actors, target_matrix
 from .value import Decision, decide, evpi
 
-__all__ = ["DecisionAnalysis", "analyse", "DEFAULT_GRID", "PRIM_DRAWS"]
+__all__ = ["DecisionAnalysis", "analyse", "is_clear", "DEFAULT_GRID", "PRIM_DRAWS", "CLEAR_SHARE"]
 
 DEFAULT_GRID = np.arange(0.0, 150_000.0 + 1, 5_000.0)
 PRIM_DRAWS = 20_000  # the failure region is found on the first draws only (peeling costs O(n·d) per step)
 QALY_VALUE = "prices.qaly_value"
+CLEAR_SHARE = 1e-3  # see is_clear
+# every variable the analysis (targets, acceptability, failure region) reads from a result Dataset
+_READS = ("saldo", "costs", "benefits", "line", "actor_costs", "actor_benefits", "base_actor_costs",
+          "base_actor_benefits", "npv", "base_npv", "inputs")
 CORRELATION_NOTE = ("EVPPI is estimated on the joint (correlated) sample: knowing an input also informs the "
                     "inputs correlated with it.")
 
@@ -39,7 +44,7 @@ class DecisionAnalysis:
     inputs: list[str]
     groups: dict[str, list[str]]
     targets: list[str]  # the target, then every actor (and the municipality) that takes part
-    evppi: NDArray[np.float64]  # (target, input)
+    evppi: NDArray[np.float64]  # (target, input); NaN where not computed (analyse's evppi="unclear")
     evppi_se: NDArray[np.float64]
     evppi_groups: NDArray[np.float64]  # (target, group)
     evppi_groups_se: NDArray[np.float64]
@@ -141,6 +146,7 @@ def analyse(
     correlated: bool | None = None,
     qaly_lines: Sequence[str] | None = None,
     alternative_lines: Mapping[str, Sequence[str]] | None = None,
+    evppi: Literal["all", "unclear"] = "all",
 ) -> DecisionAnalysis:
     """Decision analysis of a result Dataset (stored with its inputs: ``store="full"``).
 
@@ -150,40 +156,57 @@ def analyse(
     the study correlates inputs (None: judged from the sample's rank correlations). ``qaly_lines`` (and
     per alternative ``alternative_lines``): the lines proportional to the QALY value, from
     ``acceptability.value_lines(value, study.options.own_lines)`` (default: the built-in model's; a
-    study with own lines and no lines given gets no curve, with a note)."""
-    with one_blas_thread():  # (see there: many small products)
-        return _analyse(ds, target=target, grid=grid, alternatives=alternatives, base=base, actors=actors,
-                        failure=failure, correlated=correlated, qaly_lines=qaly_lines,
-                        alternative_lines=alternative_lines)
+    study with own lines and no lines given gets no curve, with a note). ``evppi="unclear"``: the EVPPI
+    (the regressions, most of the cost) only when the decision is not clear (:func:`is_clear`) for the
+    target or some actor, as the report shows it only then; otherwise its arrays hold NaN."""
+    return _analyse(ds, target=target, grid=grid, alternatives=alternatives, base=base, actors=actors,
+                    failure=failure, correlated=correlated, qaly_lines=qaly_lines,
+                    alternative_lines=alternative_lines, evppi=evppi)
+
+
+def is_clear(evpi: float, expected: float) -> bool:
+    """A decision is clear when perfect information is worth at most 0.1 % of its expected value."""
+    return bool(evpi <= CLEAR_SHARE * abs(expected))
+
+
+def _in_memory(ds: xr.Dataset) -> xr.Dataset:
+    """The variables the analysis reads, read once (a Dataset opened from results.nc reads from the file at
+    every access, and the analysis reads some of them many times)."""
+    return ds[[v for v in _READS if v in ds]].compute()
 
 
 def _analyse(ds: xr.Dataset, *, target: str, grid: Any, alternatives: Mapping[str, xr.Dataset] | None,
              base: str | None, actors: bool, failure: bool, correlated: bool | None,
              qaly_lines: Sequence[str] | None, alternative_lines: Mapping[str, Sequence[str]] | None,
-             ) -> DecisionAnalysis:
-    y = target_values(ds, target)
-    names = [target] + [a for a in (actor_targets(ds) if actors else []) if a != target]
-    Y = np.column_stack([y] + [target_values(ds, a) for a in names[1:]])
+             evppi: str = "all") -> DecisionAnalysis:
+    ds = _in_memory(ds)
+    net = actor_net(ds) if actors and has_actors(ds) else None
+    names = [target] + [a for a in (actor_targets(ds, net) if actors else []) if a != target]
+    Y = target_matrix(ds, names, net)
+    y = Y[:, 0]
     if "inputs" not in ds:
         raise ValueError("the Dataset has no sampled inputs (run with store='full')")
     inputs = [str(v) for v in ds["input"].values]
     X = np.asarray(ds["inputs"].values, dtype=np.float64)
     groups = _groups(ds, inputs)
 
-    value = np.zeros((len(names), len(inputs)))
-    se = np.zeros_like(value)
-    for i in range(len(inputs)):
-        e = evppi(Y, basis=spline_basis(X[:, i]))
-        value[:, i], se[:, i] = e.value, e.se
-    gvalue = np.zeros((len(names), len(groups)))
-    gse = np.zeros_like(gvalue)
-    for k, members in enumerate(groups.values()):
-        idx = [inputs.index(m) for m in members]
-        e = evppi(Y, basis=group_basis([X[:, j] for j in idx]))
-        gvalue[:, k], gse[:, k] = e.value, e.se
     full = np.array([evpi(Y[:, t]) for t in range(Y.shape[1])])
-    # a regression estimate can exceed the EVPI by its noise; the EVPPI never does in truth
-    value, gvalue = np.minimum(value, full[:, None]), np.minimum(gvalue, full[:, None])
+    expected = Y.mean(axis=0)
+    value = np.full((len(names), len(inputs)), np.nan)
+    se = np.full_like(value, np.nan)
+    gvalue = np.full((len(names), len(groups)), np.nan)
+    gse = np.full_like(gvalue, np.nan)
+    if evppi == "all" or not all(is_clear(full[t], expected[t]) for t in range(len(names))):
+        with one_blas_thread():  # (see there: many small products)
+            for i in range(len(inputs)):
+                e = fit_evppi(Y, basis=spline_basis(X[:, i]))
+                value[:, i], se[:, i] = e.value, e.se
+            for k, members in enumerate(groups.values()):
+                idx = [inputs.index(m) for m in members]
+                e = fit_evppi(Y, basis=group_basis([X[:, j] for j in idx]))
+                gvalue[:, k], gse[:, k] = e.value, e.se
+        # a regression estimate can exceed the EVPI by its noise; the EVPPI never does in truth
+        value, gvalue = np.minimum(value, full[:, None]), np.minimum(gvalue, full[:, None])
 
     notes: list[str] = []
     acc = None
@@ -211,7 +234,7 @@ def _analyse(ds: xr.Dataset, *, target: str, grid: Any, alternatives: Mapping[st
         study=str(ds.attrs.get("study", "")), target=target, draws=int(ds.sizes["draw"]),
         seed=int(ds.attrs.get("seed", 0)), decision=decide(y), inputs=inputs, groups=groups, targets=names,
         evppi=value, evppi_se=se, evppi_groups=gvalue, evppi_groups_se=gse, evpi=full,
-        p_gt_0=(Y > 0).mean(axis=0), expected=Y.mean(axis=0), acceptability=acc, alternatives=alt, failure=box,
+        p_gt_0=(Y > 0).mean(axis=0), expected=expected, acceptability=acc, alternatives=alt, failure=box,
         correlated=correlated, notes=notes,
     )
 

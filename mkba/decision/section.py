@@ -16,7 +16,7 @@ from typing import Any, Literal
 from ..outputs.formatting import (format_money, format_number, format_percent, format_probability,
                                   format_probability_percent)
 from ..simulator.domain import ACTOR_LABELS
-from .analysis import DecisionAnalysis
+from .analysis import DecisionAnalysis, is_clear
 from .targets import ACTOR_PREFIX, MUNICIPALITY
 from .value import GO
 
@@ -158,7 +158,7 @@ def target_label(target: str, lang: Lang) -> str:
 
 def _clear(a: DecisionAnalysis) -> bool:
     """The decision is clear when perfect information is worth less than 0.1 % of the expected value."""
-    return a.decision.evpi <= 1e-3 * abs(a.expected[0])
+    return is_clear(a.decision.evpi, a.expected[0])
 
 
 def headline(a: DecisionAnalysis, lang: Lang) -> str:
@@ -247,7 +247,7 @@ def _measure_tables(a: DecisionAnalysis, lang: Lang) -> list[Block]:
 
 def worth_mentioning(evpi: float, expected: float) -> bool:
     """Whether more certainty is worth mentioning for a decision (≥ 0.1 % of the stake, ≥ € 1)."""
-    return evpi > 1e-3 * abs(expected) and evpi >= 0.5  # (rounds to at least € 1)
+    return not is_clear(evpi, expected) and evpi >= 0.5  # (rounds to at least € 1)
 
 
 def _rest(a: DecisionAnalysis, lang: Lang, titles: Mapping[str, str]) -> list[Block]:
@@ -314,7 +314,8 @@ def _rest(a: DecisionAnalysis, lang: Lang, titles: Mapping[str, str]) -> list[Bl
 
 
 def report_section(ds: Any, lang: Lang, *, study: Any = None) -> tuple[list[Block], DecisionAnalysis | None]:
-    """The section for the report of a run: (blocks, the analysis or None when the run kept no inputs).
+    """The section for the report of a run: (blocks, the analysis or None when the run kept no inputs;
+    its EVPPI is NaN where the section does not show it, see analyse(evppi="unclear")).
     ``study``: the Study of the run, if known (its correlations and own lines)."""
     from .acceptability import value_lines
     from .analysis import DEFAULT_GRID, QALY_VALUE, analyse
@@ -325,5 +326,6 @@ def report_section(ds: Any, lang: Lang, *, study: Any = None) -> tuple[list[Bloc
     if study is not None:
         kw = {"correlated": bool(study.parameters.correlations),
               "qaly_lines": value_lines(QALY_VALUE, study.options.own_lines)}
-    a = analyse(ds, target="saldo", grid=DEFAULT_GRID, **kw)
+    # the section shows EVPPI only where a decision is not clear: the regressions only then
+    a = analyse(ds, target="saldo", grid=DEFAULT_GRID, evppi="unclear", **kw)
     return section_blocks(a, lang), a

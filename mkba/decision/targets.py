@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from ..simulator.domain import ACTORS, ITEMS, MUNICIPAL_ACTORS
 
 __all__ = ["ACTOR_PREFIX", "MUNICIPALITY", "TargetError", "actor_net", "actor_targets", "available_targets",
-           "check_target", "target_values", "targets_for"]
+           "check_target", "has_actors", "target_matrix", "target_values", "targets_for"]
 
 ACTOR_PREFIX = "actor:"
 MUNICIPALITY = "municipality"  # the municipal domains together
@@ -47,7 +47,8 @@ def check_target(target: str, items: Sequence[str] = ITEMS) -> str:
     raise TargetError(f"unknown target {target!r}; choose one of: {', '.join(names)}")
 
 
-def _has_actors(ds: xr.Dataset) -> bool:
+def has_actors(ds: xr.Dataset) -> bool:
+    """Whether ``ds`` keeps per-actor amounts (the ``actor:`` targets)."""
     return ("actor_costs" in ds and "actor_benefits" in ds) or ("npv" in ds and "kind" in ds.coords)
 
 
@@ -58,7 +59,7 @@ def _items(ds: xr.Dataset) -> list[str]:
 def available_targets(ds: xr.Dataset) -> list[str]:
     """Every target :func:`target_values` accepts for this Dataset."""
     names = [t for t in _TOTALS if t in ds] + _items(ds)
-    if _has_actors(ds):
+    if has_actors(ds):
         names += [ACTOR_PREFIX + a for a in (*ACTORS, MUNICIPALITY)]
     return names
 
@@ -70,27 +71,36 @@ def actor_net(ds: xr.Dataset, *, base: bool = False) -> xr.DataArray:
     return net(ds, base=base)
 
 
-def actor_targets(ds: xr.Dataset) -> list[str]:
+def actor_targets(ds: xr.Dataset, net: xr.DataArray | None = None) -> list[str]:
     """The actors that take part in this study (a non-zero net result in some draw or the base case),
-    then the municipality as a whole."""
-    if not _has_actors(ds):
+    then the municipality as a whole. ``net``: :func:`actor_net` of ``ds``, if already computed."""
+    if not has_actors(ds):
         return []
-    values = actor_net(ds).values
+    values = (actor_net(ds) if net is None else net).values
     base = actor_net(ds, base=True).values
     out = [ACTOR_PREFIX + str(a) for j, a in enumerate(ds["actor"].values)
            if np.any(values[:, j] != 0) or base[j] != 0]
     return out + [ACTOR_PREFIX + MUNICIPALITY]
 
 
-def target_values(ds: xr.Dataset, target: str) -> NDArray[np.float64]:
-    """The per-draw values of ``target`` (see the module docstring); :class:`TargetError` if unknown."""
+def target_matrix(ds: xr.Dataset, targets: Sequence[str], net: xr.DataArray | None = None) -> NDArray[np.float64]:
+    """(draw, target) values of ``targets``, each as :func:`target_values` gives it; the actors' net results
+    are computed once for all (``net``: :func:`actor_net` of ``ds``, if already computed)."""
+    if net is None and any(t.startswith(ACTOR_PREFIX) for t in targets) and has_actors(ds):
+        net = actor_net(ds)
+    return np.column_stack([target_values(ds, t, net) for t in targets])
+
+
+def target_values(ds: xr.Dataset, target: str, net: xr.DataArray | None = None) -> NDArray[np.float64]:
+    """The per-draw values of ``target`` (see the module docstring); :class:`TargetError` if unknown.
+    ``net``: :func:`actor_net` of ``ds``, if already computed."""
     if target in _TOTALS and target in ds:
         return np.asarray(ds[target].values, dtype=np.float64)
     if target in _items(ds):
         return np.asarray(ds["line"].sel(item=target).values, dtype=np.float64)
-    if target.startswith(ACTOR_PREFIX) and _has_actors(ds):
+    if target.startswith(ACTOR_PREFIX) and has_actors(ds):
         who = target[len(ACTOR_PREFIX):]
-        values = actor_net(ds)
+        values = actor_net(ds) if net is None else net
         if who == MUNICIPALITY:
             muni = [a for a in MUNICIPAL_ACTORS if a in values["actor"].values]
             return np.asarray(values.sel(actor=muni).sum("actor").values, dtype=np.float64)

@@ -74,10 +74,13 @@ def delta_classes(n: int) -> int:
 def _labels(x: NDArray[np.float64], classes: int) -> NDArray[np.int64]:
     """Class of each draw per input: equal-probability classes by the input's sample quantiles.
     Discrete inputs put equal values in one class (some classes then stay empty)."""
-    q = np.quantile(x, np.arange(1, classes) / classes, axis=0)  # (classes-1, k)
+    xt = np.ascontiguousarray(x.T)  # (k, n): each input's draws contiguous
+    # the quantiles of the sorted rows are the quantiles of x (the same order statistics), and np.quantile
+    # selects them from sorted rows far faster than from the columns of x
+    q = np.quantile(np.sort(xt, axis=1), np.arange(1, classes) / classes, axis=1)  # (classes-1, k)
     lab = np.empty(x.shape, dtype=np.int64)
     for i in range(x.shape[1]):
-        lab[:, i] = np.searchsorted(q[:, i], x[:, i], side="right")
+        lab[:, i] = np.searchsorted(q[:, i], xt[i], side="right")
     return lab
 
 
@@ -172,16 +175,20 @@ class _Delta:
         pos = np.clip((y - self.lo) / self.step, 0.0, self.grid - 1 - 1e-9)
         self.j = pos.astype(np.int64)
         self.w = pos - self.j
-        self.cell = (np.arange(k)[None, :] * classes + lab).ravel()  # (n*k,) class of each draw per input
-        self.flat = self.cell * self.grid + np.repeat(self.j, k)
+        # the bin of each draw per input, input by input ((k·n,), input-major: binning one input's draws
+        # after the other keeps the counts in cache, 2-3x faster than draw by draw; each bin still sums
+        # its draws in draw order, so the counts are the same to the bit)
+        cell = np.arange(k)[:, None] * classes + lab.T
+        self.flat = (cell * self.grid + self.j[None, :]).ravel()
+        self.flat_next = self.flat + 1
 
     def __call__(self, m: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         n, k, classes, y, step = self.n, self.k, self.classes, self.y, self.step
         m = np.ones(n) if m is None else m.astype(float)
         grid = self.grid
         size = k * classes * grid
-        counts = (np.bincount(self.flat, np.repeat(m * (1.0 - self.w), k), size)
-                  + np.bincount(self.flat + 1, np.repeat(m * self.w, k), size)).reshape(k, classes, grid)
+        counts = (np.bincount(self.flat, np.tile(m * (1.0 - self.w), k), size)
+                  + np.bincount(self.flat_next, np.tile(m * self.w, k), size)).reshape(k, classes, grid)
         # Linear binning keeps each draw's position exactly (weights 1 − w at j, w at j + 1), so the
         # class sizes and means follow from the bins exactly; the class variances (for the
         # bandwidths only) carry the binning's extra variance of at most step²/4.
@@ -323,13 +330,17 @@ def given_data(
         raise ValueError(f"a given-data analysis needs a sample of the inputs' joint distribution (mc, lhs or "
                          f"sobol), the run's design is {kind!r}")
     sub = ds.isel(draw=slice(0, max_draws)) if max_draws else ds
-    outputs: dict[str, NDArray] = {k: sub[k].values for k in sub.data_vars if sub[k].dims == ("draw",)}
-    if "npv" in sub:
-        outputs["npv"] = sub["npv"].values
-    elif "line" in sub and target not in outputs:
-        items = [str(i) for i in sub["item"].values]
-        if target in items:
-            outputs[target] = sub["line"].sel(item=target).values
+    if target in sub.data_vars and sub[target].dims == ("draw",):
+        # only the target is read: a Dataset opened from a file reads every variable asked for
+        outputs: dict[str, NDArray] = {target: sub[target].values}
+    else:
+        outputs = {k: sub[k].values for k in sub.data_vars if sub[k].dims == ("draw",)}
+        if "npv" in sub:
+            outputs["npv"] = sub["npv"].values
+        elif "line" in sub and target not in outputs:
+            items = [str(i) for i in sub["item"].values]
+            if target in items:
+                outputs[target] = sub["line"].sel(item=target).values
     y = extract(outputs, target)
     names = [str(v) for v in sub["input"].values]
     res = analyse_given_data(sub["inputs"].values, y, names, method=method, target=target, slices=slices,

@@ -1,0 +1,111 @@
+"""The report's statistics inside a fresh `mkba run` (issue 13 item 9): the decision section, the drivers'
+δ/S1 and the scenario comparison, each timed where the report computes it, cold (a new process per round).
+
+    python benchmarks/report_statistics.py [--rounds 5] [--draws 20000] [--baseline DIR] [--json]
+
+Every round runs `mkba run --draws N --seed 1` of the default study in a new interpreter whose report
+functions are wrapped with timers (wall and the main thread's CPU time); nothing else changes, so the
+chart helper runs as in any `mkba run`. mkba's modules are byte-compiled first, as an installed package
+has them. The figure is the best round of each; the load average is printed before and after.
+``--baseline DIR``: another checkout of mkba (e.g. a worktree of an older commit) measured the same way,
+round by round interleaved with this one, so the same load hits both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 0.15  # all three together, cold, at 20,000 draws (issue 13 item 9)
+
+RUNNER = r"""
+import json, sys, time
+import mkba.outputs.report.build as b
+times = {}
+def timed(owner, name, key):
+    f = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        w, c = time.perf_counter(), time.thread_time()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            times[key] = (time.perf_counter() - w, time.thread_time() - c)
+    setattr(owner, name, wrapper)
+timed(b.decision, "analyse", "decision")
+timed(b, "dependent_drivers", "drivers")
+timed(b, "scenario_comparison", "scenarios")
+from mkba.cli import main
+try:
+    main(["run", "--draws", sys.argv[1], "--seed", "1", "--out", sys.argv[2], "--overwrite", "--json"])
+except SystemExit:
+    pass
+import mkba
+times["mkba"] = mkba.__file__
+print(json.dumps(times), file=sys.stderr)
+"""
+
+
+def one_round(root: Path, draws: int, out: str) -> dict[str, tuple[float, float]]:
+    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # run from the checkout itself: "python -c" puts the current folder first on sys.path
+    p = subprocess.run([sys.executable, "-c", RUNNER, str(draws), out], capture_output=True, text=True, env=env, cwd=root,
+                       check=True)
+    times = json.loads(p.stderr.strip().splitlines()[-1])
+    if not Path(times.pop("mkba")).resolve().is_relative_to(root.resolve()):
+        raise RuntimeError(f"the round for {root} imported mkba from elsewhere")
+    return times
+
+
+KEYS = ("decision", "drivers", "scenarios")
+
+
+def summary(rounds: list[dict[str, tuple[float, float]]]) -> dict[str, object]:
+    best = {k: {"wall_s": min(r[k][0] for r in rounds), "cpu_s": min(r[k][1] for r in rounds)} for k in KEYS}
+    total = {"wall_s": min(sum(r[k][0] for k in KEYS) for r in rounds),
+             "cpu_s": min(sum(r[k][1] for k in KEYS) for r in rounds)}
+    return {"best": best, "total_best_round": total, "all": rounds}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--draws", type=int, default=20_000)
+    ap.add_argument("--baseline", type=Path, default=None, help="another mkba checkout, measured interleaved")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    trees = {"this": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+    for root in trees.values():
+        compileall.compile_dir(str(root / "mkba"), quiet=1)
+    load = [os.getloadavg()[0]]
+    rounds: dict[str, list[dict[str, tuple[float, float]]]] = {k: [] for k in trees}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.rounds):
+            for name, root in trees.items():
+                rounds[name].append(one_round(root, args.draws, tmp))
+    load.append(os.getloadavg()[0])
+    result = {"draws": args.draws, "rounds": args.rounds, "target_s": TARGET_S, "load_avg_1min": load,
+              **{name: {"root": str(root), **summary(rounds[name])} for name, root in trees.items()}}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for name in trees:
+        res = result[name]
+        print(f"{name} ({res['root']}):")
+        for k in KEYS:
+            b = res["best"][k]
+            print(f"  {k:10s} {b['wall_s']:.3f} s wall, {b['cpu_s']:.3f} s CPU (best of {args.rounds})")
+        t = res["total_best_round"]
+        print(f"  {'together':10s} {t['wall_s']:.3f} s wall, {t['cpu_s']:.3f} s CPU (best round); target ≤ {TARGET_S} s")
+    print(f"load average {load[0]:.2f} → {load[1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
