@@ -316,9 +316,10 @@ def run_cmd(draws: int, out_dir: str, no_report: bool) -> list[str]:
 _FRESH_ANALYSIS = ("import mkba.cli; mkba.cli._hide_dask(); import mkba; from mkba import sensitivity as sa; "
                    "sa.analyse_study(mkba.Study.from_toml(mkba.default_study_path()), method='sobol', n={n}, seed={seed})")
 # What any fresh process running this analysis must import: numpy, pydantic (the study), xarray (the
-# result), scipy.stats.qmc (the Sobol' sequence, issue 14 item 5) and SALib's Sobol' estimators.
-_ANALYSIS_IMPORTS = ("import mkba.cli; mkba.cli._hide_dask(); import numpy, pydantic, xarray; "
-                     "from scipy.stats import qmc; import SALib.analyze.sobol")
+# result), scipy.stats.qmc (the Sobol' sequence, issue 14 item 5) and SALib's Sobol' estimators; with the
+# garbage collector off, as ``mkba sensitivity`` runs, so that this floor is the least such imports cost.
+_ANALYSIS_IMPORTS = ("import gc; gc.disable(); import mkba.cli; mkba.cli._hide_dask(); import numpy, pydantic, "
+                     "xarray; from scipy.stats import qmc; import SALib.analyze.sobol")
 
 
 def compile_bytecode() -> str:

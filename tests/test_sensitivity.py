@@ -459,7 +459,10 @@ class TestCli:
         ],
     )
     def test_bad_arguments_exit_2(self, tmp_path, capsys, args, message):
+        import gc
+
         assert main(["sensitivity", *args, "--out", str(tmp_path)]) == 2
+        assert gc.isenabled()  # the command runs without the collector; the host process gets it back
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
         assert not any(tmp_path.iterdir())

@@ -149,6 +149,7 @@ def _helper_start(parent: int, study: Any = None) -> None:
     _STUDY = study
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops the helper
     gc.freeze()  # the objects inherited from the caller are never garbage: collections skip them
+    gc.enable()  # the caller may run without the collector; figures are reference cycles
 
     def watch() -> None:  # a caller killed outright (SIGKILL) cannot stop its helper: it ends itself
         while os.getppid() == parent:
