@@ -9,10 +9,11 @@ SequentialEvaluator on that scalar model; (d) ``mkba run --draws 1000000`` end t
 (g) ``mkba run --draws 2000`` cold start. Issue 14 adds: the floor (``benchmarks/floor.py``: seeded
 uniforms + the study's inverse CDFs + hand-written numpy saldo, 1 M draws, one thread) and every end-to-end
 figure as a ratio to it; ``mkba --help`` beside ``python -c pass`` and ``mkba validate`` beside ``python -c
-"import numpy, pydantic"`` (interleaved); ``mkba batch`` with ``--workers 2`` beside ``--workers 0``;
-``mkba sensitivity`` end to end beside its analysis in process, the same analysis in a fresh interpreter
-and the imports it needs alone (interleaved, best of 3; mkba compiled to .pyc first; in ``--quick`` at
-N = 256); and, with ``--with-100m``, a 100 M-draw run.
+"import numpy, pydantic"`` and its two floors (a pydantic model; pydantic validating the study schema alone),
+interleaved, with mkba's bytecode compiled first as an installed package has it; ``mkba batch`` with
+``--workers 2`` beside ``--workers 0``; ``mkba sensitivity`` end to end beside its analysis in process, the
+same analysis in a fresh interpreter and the imports it needs alone (interleaved, best of 3; mkba compiled to
+.pyc first; in ``--quick`` at N = 256); and, with ``--with-100m``, a 100 M-draw run.
 Issue 13: ``mkba run`` of the default study (20,000 draws) with its report beside ``--no-report``, interleaved.
 Ratios and targets (pass/fail) are printed and written to ``benchmarks/results.json`` (atomically), with
 ``uptime`` before and after. ``--quick`` uses tiny sizes (< 30 s; the test suite runs it): its figures
@@ -68,7 +69,7 @@ SIZES = {
     "report_repeats": (3, 1),
     "floor_draws": (1_000_000, 65_536),
     "floor_repeats": (3, 1),
-    "startup_repeats": (7, 2),  # each round runs the four commands once, interleaved
+    "startup_repeats": (7, 2),  # each round runs the six commands once, interleaved
     "batch_draws": (1_000_000, 0),  # 0: skipped in --quick (LocalCluster start-up alone is seconds)
     "huge_draws": (100_000_000, 0),  # only with --with-100m
 }
@@ -273,11 +274,23 @@ def side_by_side(cmds: dict[str, list[str]], repeats: int, timeout: float) -> di
     return {label: _best(rs) for label, rs in runs.items()}
 
 
+# The floors of `mkba validate` (issue 14 item 1), each a fresh interpreter: what any pydantic model costs
+# (numpy, then pydantic.main and pydantic.fields, which defining a model imports; `import pydantic` alone
+# loads neither) and what pydantic costs for the study schema (its classes created, its validator built, the
+# study validated once, plugins off as in the command), without mkba's own checks, scenarios or CLI.
+_PYDANTIC_MODEL = "import numpy\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0\nM(x=1)"
+_SCHEMA_VALIDATION = ("import sys\nfrom mkba.cli import _without_pydantic_plugins\n_without_pydantic_plugins()\n"
+                      "from mkba.simulator.schema import StudyModel\nfrom mkba.simulator.study import read_toml\n"
+                      "StudyModel.model_validate(read_toml(sys.argv[1]))")
+
+
 def bench_startup(repeats: int, study_path: Path) -> dict[str, Any]:
     py = [sys.executable, "-c"]
     return side_by_side({"python_pass": [*py, "pass"], "mkba_help": [*mkba_cmd(), "--help"],
                          "python_numpy_pydantic": [*py, "import numpy, pydantic"],
-                         "mkba_validate": [*mkba_cmd(), "validate", str(study_path)]}, repeats, 120)
+                         "mkba_validate": [*mkba_cmd(), "validate", str(study_path)],
+                         "floor_pydantic_model": [*py, _PYDANTIC_MODEL],
+                         "floor_schema_validation": [*py, _SCHEMA_VALIDATION, str(study_path)]}, repeats, 120)
 
 
 def bench_batch(draws: int | None, out_dir: str, repeats: int, timeout: float) -> dict[str, Any]:
@@ -404,6 +417,12 @@ def compute_ratios(figures: dict[str, Any], uncertain: int) -> dict[str, Any]:
     st = f["startup"]
     ratios["help_over_python"] = _div(_wall(st["mkba_help"]), _wall(st["python_pass"]))
     ratios["validate_over_imports"] = _div(_wall(st["mkba_validate"]), _wall(st["python_numpy_pydantic"]))
+    # the floors of that target: what pydantic itself costs beside the same import line, and the command
+    # beside pydantic's part of it (informative; the target stays validate ÷ imports)
+    ratios["pydantic_model_over_imports"] = _div(_wall(st.get("floor_pydantic_model")), _wall(st["python_numpy_pydantic"]))
+    ratios["schema_validation_over_imports"] = _div(_wall(st.get("floor_schema_validation")),
+                                                    _wall(st["python_numpy_pydantic"]))
+    ratios["validate_over_schema_validation"] = _div(_wall(st["mkba_validate"]), _wall(st.get("floor_schema_validation")))
     rss = {k: f[k].get("peak_rss_mb") if f[k].get("status") == "ok" else None for k in ("run_1m", "run_10m")}
     ratios["run_10m_rss_over_1m"] = _div(rss["run_10m"], rss["run_1m"])
     for key in ("batch_1m", "batch_default"):
@@ -495,7 +514,13 @@ def render(res: dict[str, Any]) -> str:
                     if r[f"{k}_over_floor"] is not None)
         + f", engine 1 thread {r['vectorised_1_thread_over_floor']:.1f}×",
         "start-up, side by side (best of {} rounds):".format(f["startup"]["python_pass"].get("repeats", 0)),
-        *(sub(f"    {k}", f["startup"][k]) for k in ("python_pass", "mkba_help", "python_numpy_pydantic", "mkba_validate")),
+        *(sub(f"    {k}", f["startup"][k]) for k in ("python_pass", "mkba_help", "python_numpy_pydantic", "mkba_validate")
+          if k in f["startup"]),
+        *(sub(f"    {k}", f["startup"][k]) + f"  ({r[ratio]:.2f}× the imports)" for k, ratio in
+          (("floor_pydantic_model", "pydantic_model_over_imports"),
+           ("floor_schema_validation", "schema_validation_over_imports"))
+          if k in f["startup"] and r.get(ratio) is not None),
+        f"    ({res.get('bytecode', 'bytecode: not recorded')}, as an installed package has it)",
     ]
     for key in ("batch_default", "batch_1m"):
         if "workers_2" in f[key]:
@@ -556,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()  # other jobs on the machine slow every figure; record how busy it was
     uptime_before = uptime()
+    bytecode = compile_bytecode()
+    log(bytecode)
     import mkba
 
     path = mkba.default_study_path()
@@ -623,6 +650,7 @@ def main(argv: list[str] | None = None) -> int:
         "uncertain_inputs": len(study.parameters.uncertain),
         "seed": SEED,
         "no_report_flag": no_report,
+        "bytecode": bytecode,
         "figures": figures,
         "ratios": ratios,
     }

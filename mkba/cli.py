@@ -933,6 +933,27 @@ def _hide_dask() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+def _without_pydantic_plugins() -> None:
+    """Run this process without pydantic plugins, as ``PYDANTIC_DISABLE_PLUGINS=__all__`` does, unless that
+    variable is set (then pydantic reads it itself).
+
+    Plugins only observe validation (tracing, logging of validated data); mkba's models and results never
+    depend on them. pydantic's plugin loader imports ``importlib.metadata`` and scans every installed
+    package's entry points when the first validator is built (~10 ms of `mkba validate`, whose whole target
+    is ~40 ms beyond importing numpy and pydantic); the stand-in below is that loader with no plugins
+    found. Only when ``main`` runs as the program: a host process keeps its plugins.
+    """
+    import os
+    import types
+
+    name = "pydantic.plugin._loader"
+    if "PYDANTIC_DISABLE_PLUGINS" in os.environ or name in sys.modules:
+        return
+    loader = types.ModuleType(name, "mkba: pydantic's plugin loader with no plugins (see mkba.cli)")
+    loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
+    sys.modules[name] = loader
+
+
 def _is_study_error(exc: Exception) -> bool:
     # The study module is imported only by commands that load a study; before that, no StudyError.
     study = sys.modules.get("mkba.simulator.study")
@@ -952,6 +973,8 @@ def _freeze_heap() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:
+        _without_pydantic_plugins()
     if argv is None and args.command != "batch":
         _hide_dask()
     try:

@@ -75,6 +75,37 @@ def test_validate_loads_only_the_schema_path(forward_path):
     assert loaded == {"pydantic", "numpy"}  # no scipy, xarray, pandas, dask or matplotlib
 
 
+_MODULES = """
+import json, runpy, sys
+sys.argv = ["mkba", *sys.argv[1:]]
+try:
+    runpy.run_module("mkba.cli", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+loader = sys.modules.get("pydantic.plugin._loader")
+print(json.dumps({{"present": [m for m in {names!r} if sys.modules.get(m) is not None],
+                  "plugins": None if loader is None else list(loader.get_plugins())}}), file=sys.__stderr__)
+"""
+
+
+def test_validate_skips_what_checking_a_study_needs_not(forward_path):
+    # pydantic's plugin loader (importlib.metadata and a scan of every installed package's entry points),
+    # numpy.random (the model probe's mixes come from the standard library) and importlib.resources
+    # (only the bundled studies need it) stay out of `mkba validate`; pydantic runs with no plugins ...
+    names = ("importlib.metadata", "numpy.random", "importlib.resources")
+    env = {k: v for k, v in ENV.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    proc = subprocess.run([sys.executable, "-c", _MODULES.format(names=names), "validate", str(forward_path)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert ": ok" in proc.stdout and report == {"present": [], "plugins": []}
+    # ... unless the user manages pydantic's plugins with its own variable: then pydantic's loader decides
+    env["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"
+    proc = subprocess.run([sys.executable, "-c", _MODULES.format(names=names), "validate", str(forward_path)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert ": ok" in proc.stdout and "importlib.metadata" in report["present"]
+
+
 def test_validate_truncated_normal_needs_no_scipy(tmp_path, forward_path):
     # The truncation-mass check and the default base take no scipy; a base outside the support still fails.
     text = forward_path.read_text(encoding="utf-8")

@@ -13,7 +13,8 @@ import re
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import core_schema
 
 from ..distributions import Composition, Distribution, DistributionError, Fixed, composition_from_spec, from_spec
 from ..distributions.composition import ShareError
@@ -84,10 +85,25 @@ def _to_dist(value: Any, lo: float | None, hi: float | None, limit: float | None
     return d
 
 
+class _Before:
+    """``BeforeValidator(func)`` for a ``func`` of the value alone, declared so: for a BeforeValidator pydantic
+    calls ``inspect.signature`` on the function of every field that uses it, to learn whether it takes an info
+    argument (~150 fields here: a third of the schema build of every command that loads a study). The core
+    schema is the same as BeforeValidator's."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self.func, handler(source))
+
+
 def Val(lo: float | None = None, hi: float | None = None, limit: float | None = None) -> Any:  # noqa: N802
     """A study value (number or distribution) whose whole support must lie in [lo, hi] and whose values
     (but for 1e-9 tails) stay within ±limit."""
-    return Annotated[Distribution, BeforeValidator(partial(_to_dist, lo=lo, hi=hi, limit=limit))]
+    return Annotated[Distribution, _Before(partial(_to_dist, lo=lo, hi=hi, limit=limit))]
 
 
 def P(default: float | None, unit: str, source: str = "", description: str = "") -> Any:  # noqa: N802
@@ -96,7 +112,16 @@ def P(default: float | None, unit: str, source: str = "", description: str = "")
     if default is None:
         return Field(..., json_schema_extra=extra)
     extra["default"] = float(default)
-    return Field(default_factory=partial(Fixed, float(default)), json_schema_extra=extra)
+    # a default value, not a factory: Fixed is frozen (one instance serves every study), and pydantic inspects
+    # the signature of every default factory while it builds the schema
+    return Field(Fixed(float(default)), json_schema_extra=extra)
+
+
+def Default(table: dict[str, Any] | None = None, **kw: Any) -> Any:  # noqa: N802 - a field factory
+    """A block left out of the file: the block validated from ``table`` (default: empty) by the enclosing
+    model's validator. A default factory (``default_factory=Effects``) would build a second validator for
+    that block on its first use (defer_build), repeating part of the schema build."""
+    return Field({} if table is None else table, validate_default=True, **kw)
 
 
 KEY_MARK = "\x1f"  # "key<KEY_MARK>message": a problem located at one key of a table (see validation_problems)
@@ -117,12 +142,11 @@ def _to_composition(value: Any, allowed: tuple[str, ...], what: str) -> Composit
 def Shares(allowed: tuple[str, ...], what: str) -> Any:  # noqa: N802 - a type factory
     """A set of shares summing to 1 over ``allowed`` keys: a table of numbers, or
     ``{ dist = "dirichlet", mean = {…}, concentration = c }``."""
-    return Annotated[Composition, BeforeValidator(partial(_to_composition, allowed=allowed, what=what))]
+    return Annotated[Composition, _Before(partial(_to_composition, allowed=allowed, what=what))]
 
 
 def _shares_default(**shares: float) -> Any:
-    keys = tuple(shares)
-    return Field(default_factory=lambda: Composition(keys, tuple(float(v) for v in shares.values())))
+    return Field(Composition(tuple(shares), tuple(float(v) for v in shares.values())))  # frozen: shared
 
 
 TypeMix = Shares(HOUSEHOLD_TYPES, "household type")
@@ -239,10 +263,7 @@ class TypeShares(Block):
 
 def _type_values(default: tuple[float, float, float], unit: str, source: str, desc: str) -> Any:
     extra = {"unit": unit, "source": source, "description": desc}
-    return Field(
-        default_factory=lambda: TypeShares(families=default[0], elderly=default[1], other=default[2]),
-        json_schema_extra=extra,
-    )
+    return Default(dict(zip(HOUSEHOLD_TYPES, default)), json_schema_extra=extra)
 
 
 class Reach(Block):
@@ -289,7 +310,7 @@ class Reach(Block):
 def _opt(kind: Any, default: float, unit: str, source: str = "", description: str = "") -> Any:
     """An optional quantity (None when the block states the alternative form instead)."""
     extra = {"unit": unit, "source": source, "description": description}
-    return Field(default_factory=partial(Fixed, float(default)), json_schema_extra=extra)
+    return Field(Fixed(float(default)), json_schema_extra=extra)
 
 
 class TrajectoryLine(Block):
@@ -334,7 +355,7 @@ class Costs(Block):
     friction_share: Share = P(0.0, "fraction of team cost", "")
     one_off_costs: Money = P(0, "€", "")
     funding: ActorSplit = _shares_default(welzijn=1.0)
-    extra_care: ExtraCare = Field(default_factory=ExtraCare)
+    extra_care: ExtraCare = Default()
 
     @model_validator(mode="before")
     @classmethod
@@ -460,7 +481,7 @@ class EscalationCounts(Block):
 
 
 class Escalation(Block):
-    rate: EscalationRates | None = Field(default_factory=EscalationRates)
+    rate: EscalationRates | None = Default()
     households: EscalationCounts | None = Field(None, json_schema_extra={
         "unit": "households", "description": "households kept from moving one class up, per type"})
     start_year: Year = P(1, "year", f"{S_META} §4.4")
@@ -485,16 +506,16 @@ class Nuisance(Block):
 
 
 class Effects(Block):
-    substitution: TrajectoryLine = Field(default_factory=TrajectoryLine)
-    tailored: Tailored = Field(default_factory=Tailored)
-    work: Work = Field(default_factory=Work)
-    debt: Debt = Field(default_factory=Debt)
-    school: School = Field(default_factory=School)
-    consults: VolumeChange = Field(default_factory=VolumeChange)
-    referrals: Referrals = Field(default_factory=Referrals)
-    escalation: Escalation = Field(default_factory=Escalation)
-    quality_of_life: QualityOfLife = Field(default_factory=QualityOfLife)
-    nuisance: Nuisance = Field(default_factory=Nuisance)
+    substitution: TrajectoryLine = Default()
+    tailored: Tailored = Default()
+    work: Work = Default()
+    debt: Debt = Default()
+    school: School = Default()
+    consults: VolumeChange = Default()
+    referrals: Referrals = Default()
+    escalation: Escalation = Default()
+    quality_of_life: QualityOfLife = Default()
+    nuisance: Nuisance = Default()
 
 
 class TrajectoryPrices(Block):
@@ -510,7 +531,7 @@ class TrajectoryPrices(Block):
 
 
 class Prices(Block):
-    trajectory: TrajectoryPrices = Field(default_factory=TrajectoryPrices)
+    trajectory: TrajectoryPrices = Default()
     average_trajectory: Money = P(0, "€/trajectory", "")
     qaly_value: Money = P(50_000, "€/QALY", f"{S_STEEN} §4.1.2 fn 10; {S_META} §4.3.4 fn 21")
     care_profile_factor: Val(0.0, limit=MAX_COUNT) = P(1.0, "× profile", "", "multiplier on the care-consumption profile")
@@ -576,7 +597,7 @@ def _weights(value: Any) -> tuple[float, ...]:
     return tuple(float(x) for x in value)
 
 
-Weights = Annotated[tuple[float, ...] | None, BeforeValidator(lambda v: None if v is None else _weights(v))]
+Weights = Annotated[tuple[float, ...] | None, _Before(lambda v: None if v is None else _weights(v))]
 
 
 class Timing(Block):
@@ -620,7 +641,7 @@ class Scenario(Block):
     name: Annotated[str, AfterValidator(_not_reserved)] = Name()
     title: str = ""
     description: str = ""
-    set: dict[str, Any] = Field(default_factory=dict)
+    set: dict[str, Any] = Field({})
 
 
 class OwnLine(Block):
@@ -714,18 +735,18 @@ class StudyModel(Block):
     """The whole study file."""
 
     study: StudyInfo
-    simulation: Simulation = Field(default_factory=Simulation)
-    finance: Finance = Field(default_factory=Finance)
+    simulation: Simulation = Default()
+    finance: Finance = Default()
     reach: Reach
     costs: Costs
-    effects: Effects = Field(default_factory=Effects)
-    prices: Prices = Field(default_factory=Prices)
-    timing: Timing = Field(default_factory=Timing)
-    inputs: dict[str, Val()] = Field(default_factory=dict)
-    lines: list[OwnLine] = Field(default_factory=list)
+    effects: Effects = Default()
+    prices: Prices = Default()
+    timing: Timing = Default()
+    inputs: dict[str, Val()] = Field({})
+    lines: list[OwnLine] = Field([])
     plan: Plan | None = None
-    correlations: list[Correlation] = Field(default_factory=list)
-    scenarios: list[Scenario] = Field(default_factory=list)
+    correlations: list[Correlation] = Field([])
+    scenarios: list[Scenario] = Field([])
 
     @field_validator("inputs")
     @classmethod

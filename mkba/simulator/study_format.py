@@ -24,7 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
 
 from ..distributions import Composition, Distribution, Fixed
 from ..distributions.parse import DIST_KEYS
@@ -184,6 +185,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _default(info: FieldInfo) -> Any:
+    """A field's default as the study would hold it: a block left out is validated from its default table
+    (``schema.Default``)."""
+    value = info.get_default(call_default_factory=True)
+    if info.validate_default and isinstance(value, dict):
+        return TypeAdapter(info.annotation).validate_python(value)
+    return value
+
+
 def _key_doc(cls: type[BaseModel] | None, name: str, key: str) -> str:
     """The description of ``key`` of block ``name``: its own, else that of the class it extends."""
     for c in (cls.__mro__ if cls is not None else ()):
@@ -222,16 +232,21 @@ def json_schema() -> dict[str, Any]:
             if not d["required"]:
                 d.pop("required")
         for key in list(d.get("properties", {})):
+            info = cls.model_fields.get(key) if cls is not None else None
+            extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
+            if info is not None and not isinstance(info.default, (str, int, float, type(None))) and "default" not in extra:
+                # pydantic's form of a block, list or shares default; ours is set below, as plain data
+                d["properties"][key].pop("default", None)
             d["properties"][key] = _without_null(d["properties"][key])
         for key, prop in d.get("properties", {}).items():
             unit, src = prop.pop("unit", ""), prop.pop("source", "")
             prop.pop("title", None)
             if cls is not None and key in cls.model_fields:
                 info = cls.model_fields[key]
-                if not info.is_required() and info.get_default(call_default_factory=True) is None:
+                if not info.is_required() and _default(info) is None:
                     prop["x-optional"] = True  # left out = not used (e.g. [plan], the count form of an effect)
                 if not info.is_required():
-                    default = _plain(info.get_default(call_default_factory=True))
+                    default = _plain(_default(info))
                     if default is not None and not (isinstance(default, dict) and not default):
                         prop["default"] = default
                     else:
