@@ -94,11 +94,26 @@ def test_no_worker_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     # only the load rule stands between this call and a fork
     monkeypatch.setattr("mkba.outputs.chart_worker.threading.active_count", lambda: 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # both cores taken by others
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # both cores taken by others …
+    monkeypatch.setattr("mkba.outputs.chart_worker._running", lambda: 3)  # … and two tasks besides us run now
     w = ChartWorker.start()
     if w is not None:
         w.close()
     assert w is None
+
+
+def test_busy_last_minute_but_idle_now() -> None:
+    from mkba.outputs.chart_worker import _no_idle_core
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # e.g. this user's previous runs
+        mp.setattr("mkba.outputs.chart_worker._running", lambda: 1)  # only this process runs now
+        assert not _no_idle_core(2)
+        mp.setattr("mkba.outputs.chart_worker._running", lambda: None)  # no instant view: the average decides
+        assert _no_idle_core(2)
+        mp.setattr(os, "getloadavg", lambda: (0.4, 1.0, 1.0))
+        mp.setattr("mkba.outputs.chart_worker._running", lambda: 5)  # a moment's burst alone does not count
+        assert not _no_idle_core(2)
 
 
 class _Terminal(io.StringIO):

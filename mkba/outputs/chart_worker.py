@@ -1,18 +1,21 @@
 """The report's charts (and its Word file) made in one helper process, on the core that ``mkba run`` leaves idle.
 
-A default run (20,000 draws: one engine block, one thread) keeps one core busy while it imports,
-simulates and writes results.nc; on a 2-core machine the other core idles. A :class:`ChartWorker`
-forked when the run starts imports matplotlib there and draws a throw-away figure (fonts, caches) in
-that time. Once results.nc is written it draws the report's charts from that file while the run's
-process computes the report's statistics, then hands back the file names; at the end it renders the
-Word file while the run's process writes the Markdown, HTML and the workbook.
+A default run (20,000 draws: one engine block, one thread) keeps one core busy while it imports its
+libraries, loads the study, simulates and writes results.nc; on a 2-core machine the other core idles.
+A :class:`ChartWorker` forked first thing (``mkba run`` starts it before importing anything heavy)
+imports matplotlib, xarray and python-docx there and draws a throw-away figure (fonts, caches) in that
+time, then draws the tornado (a one-way analysis of the study, computed before the simulation). Once
+results.nc is written it draws the report's charts from that file while the run's process computes the
+report's statistics, then hands back the file names; at the end it renders the Word file while the
+run's process writes the Markdown, HTML and the workbook.
 
 One process, never a pool: with the run itself that makes two busy processes on two cores, no more
 (forked chart *pools* competed with the run for the cores and made the report slower, issue 13).
 Without ``fork`` (Windows; macOS would have to re-import everything), on one core, when the calling
 process already runs threads (forking those is unsafe), or when no core is idle (the machine's load
-average: then the helper would only take time from the run), :meth:`ChartWorker.start` returns None
-and the caller draws in its own process. If the worker dies, the caller draws the charts itself.
+average and the tasks running now: then the helper would only take time from the run),
+:meth:`ChartWorker.start` returns None and the caller draws in its own process. If the worker dies, the
+caller draws the charts itself.
 """
 
 from __future__ import annotations
@@ -30,16 +33,6 @@ class WorkerLost(RuntimeError):
     """The helper process ended before answering (killed, out of memory)."""
 
 
-def _inherit() -> None:
-    """Done in the run's process before the fork, so that the helper inherits it instead of paying it again:
-    xarray checks each new array against dask's array type, importing ``dask.array`` where dask is
-    installed (~0.3 s: it imports parts of scipy). The run pays that anyway when it builds its results."""
-    import numpy as np
-    import xarray as xr
-
-    xr.Variable("x", np.zeros(1))
-
-
 def _warm() -> None:
     """What the first chart would pay: matplotlib's modules, the font and the Agg renderer, and xarray's
     list of file engines (read at the first ``open_dataset``)."""
@@ -47,17 +40,19 @@ def _warm() -> None:
     from importlib import import_module
 
     for name in ("xarray", "h5netcdf", "mkba.outputs.sensitivity_charts", "mkba.outputs.decision_charts",
-                 "mkba.outputs.plan_charts", "PIL.Image", "docx"):
+                 "mkba.outputs.plan_charts", "PIL.Image", "docx", "mkba.outputs.report.render_docx"):
         import_module(name)  # the worker reads results.nc, draws every kind of report chart, writes the Word file
+    import numpy as np
     import xarray as xr
 
     xr.backends.list_engines()
+    xr.Variable("x", np.zeros(1))  # xarray's first array checks for dask (imports dask.array where it is visible)
     from . import charts
 
     ax = charts.new_axes((2.0, 1.5))
     ax.plot([0, 1], [0, 1])
     ax.set_title("Ag")
-    ax.figure.savefig(io.BytesIO(), format="png", dpi=charts.DPI)
+    charts._write_png(ax.figure, io.BytesIO())
 
 
 def _serve(jobs: Any, replies: Any, parent_ends: tuple[Any, ...]) -> None:
@@ -69,10 +64,18 @@ def _serve(jobs: Any, replies: Any, parent_ends: tuple[Any, ...]) -> None:
     for end in parent_ends:
         end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends us
+    import gc
+
+    # No collection while warming up (the imports would set off full ones, each walking the heap inherited
+    # from the parent), then all of it moved out of the collector's sight: the collections while drawing
+    # see only the figures' objects. Without this a quarter of the helper's time went to collecting.
+    gc.disable()
     try:
         _warm()
     except Exception:  # noqa: BLE001 - a job will report the same failure with its traceback
         pass
+    gc.freeze()
+    gc.enable()
     while True:
         try:
             job = pickle.loads(jobs.recv_bytes())
@@ -89,6 +92,26 @@ def _serve(jobs: Any, replies: Any, parent_ends: tuple[Any, ...]) -> None:
             replies.send(reply)
         except Exception:  # noqa: BLE001 - an exception that does not pickle: send its text
             replies.send(("err", RuntimeError(reply[-1]), reply[-1]))
+
+
+def _running() -> int | None:
+    """Tasks runnable right now, this process included (Linux ``/proc/loadavg``); None where unknown."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _no_idle_core(cores: int) -> bool:
+    """True when the other cores are taken: the 1-minute load average above ``cores`` − 0.5 and, where the
+    system says, as many tasks runnable right now as there are cores besides this process. The load
+    average alone looks a minute back, at this user's own previous runs too: runs one after the other (a
+    benchmark, a script) kept it above 1.5 on an otherwise idle 2-core machine and so never got a helper."""
+    if not hasattr(os, "getloadavg") or os.getloadavg()[0] <= cores - 0.5:
+        return False
+    running = _running()
+    return running is None or running - 1 >= cores
 
 
 class ChartWorker:
@@ -111,16 +134,15 @@ class ChartWorker:
     @classmethod
     def start(cls, *, idle_core: bool = True) -> ChartWorker | None:
         """A worker warming up in the background, or None where one would not help (see the module).
-        ``idle_core``: only when a core looks idle (1-minute load average below cores − 0.5): on a busy
-        machine a second process of ours only takes time from the first, so the caller draws itself."""
+        ``idle_core``: only when a core looks idle (see :func:`_no_idle_core`): on a busy machine a second
+        process of ours only takes time from the first, so the caller draws itself."""
         import multiprocessing as mp
 
         cores = os.cpu_count() or 1
         if cores < 2 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
             return None
-        if idle_core and hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5:
+        if idle_core and _no_idle_core(cores):
             return None
-        _inherit()
         ctx = mp.get_context("fork")
         job_r, job_w = ctx.Pipe(duplex=False)
         reply_r, reply_w = ctx.Pipe(duplex=False)

@@ -137,7 +137,19 @@ def new_axes(figsize: tuple[float, float] = FIGSIZE, **margins: float) -> Axes:
         fig = Figure(figsize=figsize, dpi=DPI)
         FigureCanvasAgg(fig)
         fig.subplots_adjust(**{**MARGINS, **margins})
-        return fig.add_subplot()
+        ax = fig.add_subplot()
+        _few_ticks(ax)
+        return ax
+
+
+def _few_ticks(ax: Axes) -> None:
+    """At most ~6 ticks along x and 5 along y (matplotlib's default fits up to 9): as readable, and every
+    tick is a handful of artists that each chart creates and draws anew (the axes were a third of the
+    drawing time)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
 
 
 def _axes(ax: Axes | None, **margins: float) -> Axes:
@@ -226,7 +238,8 @@ def plot_distribution(ds: xr.Dataset, var: str = "saldo", *, ax: Axes | None = N
         cdf_ax.set_ylim(0, 1.02)
         cdf_ax.set_ylabel(_t(lang, "cdf"))
         _num_axis(cdf_ax.yaxis, lang, 1)
-        for q, label, ls in ((q5, "P5", LS_TAIL), (q50, "P50", LS_MID), (q95, "P95", LS_TAIL)):
+        # P5 and P95 share one legend entry (one line style): a legend entry costs as much as a tick
+        for q, label, ls in ((q5, "P5, P95", LS_TAIL), (q50, "P50", LS_MID), (q95, "_P95", LS_TAIL)):
             ax.axvline(q, color=GREYS[0], ls=ls, lw=1.0, label=label)
         # always show break-even, so the distance from it (the margin of safety) is visible
         ax.axvline(breakeven, color=INK, ls=LS_BREAK, lw=2.0, label=f"{_t(lang, 'breakeven')} ({breakeven:g})")
@@ -545,9 +558,14 @@ def render_charts(ds: xr.Dataset, folder: Path, *, lang: Lang = "nl", formats: t
 
 def draw_report_charts(results: str | Path, folder: str | Path, lang: Lang = "nl",
                        formats: tuple[str, ...] = ("png",)) -> dict[str, dict[str, Path]]:
-    """:func:`render_charts` of a results file (read lazily: only the variables the charts use)."""
+    """:func:`render_charts` of a results file. A file of up to :data:`READ_AT_ONCE` bytes (a default run
+    has 3 MB) is read at once: each lazy read of a variable costs h5netcdf a walk through the file's
+    dimensions (~0.03 s over the charts); a larger one is read lazily, only the variables the charts use."""
     with xr.open_dataset(results, engine="h5netcdf") as ds:
-        return render_charts(ds, Path(folder), lang=lang, formats=formats)
+        return render_charts(ds.load() if ds.nbytes <= READ_AT_ONCE else ds, Path(folder), lang=lang, formats=formats)
+
+
+READ_AT_ONCE = 64 * 2**20
 
 
 def draw_tornado(tornado: xr.Dataset, folder: str | Path, lang: Lang = "nl", formats: tuple[str, ...] = ("png",),
