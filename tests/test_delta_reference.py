@@ -19,6 +19,25 @@ from mkba.simulator.study import read_toml
 BETA = np.array([1.0, 2.0, 0.5, 0.0])
 
 
+def delta_gaussian(coef: float, sd_y: float) -> float:
+    """δ of an input Z ~ N(0, 1) for a normal Y with sd ``sd_y`` and E[Y | Z] = coef · Z (Borgonovo 2007,
+    §4: Y | Z is normal with sd √(sd_y² − coef²); the L1 distance follows from the two crossing points of
+    the two normal densities). Also for correlated inputs: coef = Cov(Y, Z)."""
+    s1, s2 = sd_y, float(np.sqrt(sd_y**2 - coef**2))
+    if coef == 0:
+        return 0.0
+
+    def half_l1(x: float) -> float:
+        m = coef * x
+        a, b = 1 / (2 * s1**2) - 1 / (2 * s2**2), m / s2**2
+        c = -(m**2) / (2 * s2**2) + np.log(s1 / s2)
+        r1, r2 = sorted(np.roots([a, b, c]).real)
+        cond, uncond = stats.norm(m, s2), stats.norm(0, s1)
+        return (cond.cdf(r2) - cond.cdf(r1)) - (uncond.cdf(r2) - uncond.cdf(r1))
+
+    return integrate.quad(lambda x: half_l1(x) * stats.norm.pdf(x), -12, 12, limit=200)[0]
+
+
 def delta_linear_gaussian(i: int) -> float:
     """δ_i of Y = Σ β_j X_j, X_j ~ N(0, 1) independent (Borgonovo 2007, §4: Y | X_i is normal, so the
     L1 distance of the two normal densities follows from their two crossing points r1 < r2)."""
@@ -55,6 +74,33 @@ class TestDeltaAnalytic:
         assert 0.005 < res.attrs["delta_inert"] < 0.04
         js = sa.to_json(res)
         assert js["not_distinguishable_from_inert"] == ["x3"] and js["delta_inert"] == res.attrs["delta_inert"]
+
+
+class TestDeltaCorrelatedSkewed:
+    def test_report_resamples_on_correlated_lognormal_inputs(self):
+        # the report's δ (DRIVER_RESAMPLES bootstrap resamples) against the closed form, 20,000 draws of
+        # correlated, skewed inputs: X = exp(σ Z) with Z ~ N(0, R) and Y = β·Z. δ depends on an input only
+        # through its classes, which a monotone map keeps, so δ(X_i) = δ(Z_i), and E[Y | Z_i] = (Rβ)_i Z_i;
+        # x2 has no coefficient but is correlated with x0 (it informs Y), x3 is independent of all (inert)
+        from mkba.outputs.report.build import DRIVER_RESAMPLES
+
+        beta = np.array([1.0, 2.0, 0.0, 0.0])
+        r = np.array([[1.0, 0.3, 0.6, 0.0], [0.3, 1.0, 0.0, 0.0], [0.6, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+        z = np.random.default_rng(17).multivariate_normal(np.zeros(4), r, 20_000)
+        x = np.exp(z * np.array([0.8, 0.4, 1.2, 0.6]))
+        y = z @ beta
+        names = ["x0", "x1", "x2", "x3"]
+        res = sa.analyse_given_data(x, y, names, method="delta", num_resamples=DRIVER_RESAMPLES, seed=3)
+        cov = r @ beta
+        sd_y = float(np.sqrt(beta @ r @ beta))
+        exact = np.array([delta_gaussian(float(c), sd_y) for c in cov])
+        got = res["value"].sel(index="delta", parameter=names).values
+        assert exact[2] > 0.05  # the correlated input without a coefficient matters
+        np.testing.assert_allclose(got[:3], exact[:3], atol=0.025)
+        assert list(res["inert"].sel(parameter=names).values) == [False, False, False, True]
+        # S1 (correlation ratio) of Z_i is Cov(Y, Z_i)² / Var(Y), and the classes are those of Z_i
+        s1 = res["value"].sel(index="S1", parameter=names).values
+        np.testing.assert_allclose(s1[:3], cov[:3] ** 2 / sd_y**2, atol=0.02)
 
 
 class TestInertOnBundledStudies:

@@ -63,6 +63,7 @@ MIN_DRAWS = 200  # below this, 10 classes hold < 20 draws each: KS distances and
 GRID = 256  # minimum KDE grid; see _kde_grid
 MAX_GRID = 4096
 INERT_DUMMIES = 8  # dummy inputs for δ's inert reference: their max is about an inert input's P94
+MANY_BINS = 1 << 21  # bins × resamples filled at once by _Delta.many (16 MB per array)
 
 
 def delta_classes(n: int) -> int:
@@ -74,13 +75,19 @@ def delta_classes(n: int) -> int:
 def _labels(x: NDArray[np.float64], classes: int) -> NDArray[np.int64]:
     """Class of each draw per input: equal-probability classes by the input's sample quantiles.
     Discrete inputs put equal values in one class (some classes then stay empty)."""
+    n, k = x.shape
     xt = np.ascontiguousarray(x.T)  # (k, n): each input's draws contiguous
-    # the quantiles of the sorted rows are the quantiles of x (the same order statistics), and np.quantile
-    # selects them from sorted rows far faster than from the columns of x
-    q = np.quantile(np.sort(xt, axis=1), np.arange(1, classes) / classes, axis=1)  # (classes-1, k)
-    lab = np.empty(x.shape, dtype=np.int64)
-    for i in range(x.shape[1]):
-        lab[:, i] = np.searchsorted(q[:, i], xt[i], side="right")
+    order = np.argsort(xt, axis=1)
+    xs = np.take_along_axis(xt, order, axis=1)
+    # the quantiles of the sorted rows are those of x's columns (the same order statistics), selected far
+    # faster; a draw's class is the number of quantiles <= it, which in sorted order is a run of classes
+    q = np.quantile(xs, np.arange(1, classes) / classes, axis=1)  # (classes-1, k)
+    lab = np.empty((n, k), dtype=np.int64)
+    runs = np.arange(classes)
+    for i in range(k):
+        first = np.searchsorted(xs[i], q[:, i], side="left")  # the first sorted draw >= each quantile
+        first = np.maximum.accumulate(first)  # (the quantiles rise; this only guards against rounding)
+        lab[order[i], i] = np.repeat(runs, np.diff(first, prepend=0, append=n))
     return lab
 
 
@@ -183,12 +190,47 @@ class _Delta:
         self.flat_next = self.flat + 1
 
     def __call__(self, m: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        n, k, classes, y, step = self.n, self.k, self.classes, self.y, self.step
-        m = np.ones(n) if m is None else m.astype(float)
-        grid = self.grid
-        size = k * classes * grid
+        m = np.ones(self.n) if m is None else m.astype(float)
+        k, grid = self.k, self.grid
+        size = k * self.classes * grid
         counts = (np.bincount(self.flat, np.tile(m * (1.0 - self.w), k), size)
-                  + np.bincount(self.flat_next, np.tile(m * self.w, k), size)).reshape(k, classes, grid)
+                  + np.bincount(self.flat_next, np.tile(m * self.w, k), size))
+        return self._indices(counts.reshape(k, self.classes, grid), m)
+
+    def many(self, ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(B, k) δ and S1 for B resamples ``ms`` (B, n) at once: the same numbers as B calls, to the bit.
+
+        The bins of many resamples are filled by two sparse products, bins × draws one-hot matrices times
+        the draws' weights of all resamples: scipy adds each bin's draws in draw order (1.0 × weight, exact),
+        as the bincount does, 3× faster for 20 resamples. A few resamples at a time: the bins' memory is
+        (k · classes · grid) × resamples."""
+        ms = np.asarray(ms, dtype=float)
+        k, classes, grid, n = self.k, self.classes, self.grid, self.n
+        size = k * classes * grid
+        per = max(1, min(len(ms), MANY_BINS // size))
+        if per < 2:  # too large for more than one at a time: the bincount
+            out = [self(m) for m in ms]
+            return np.stack([d for d, _ in out]), np.stack([s for _, s in out])
+        from scipy.sparse import csr_matrix  # (scipy.special, which mkba loads, makes it a few ms)
+
+        draws = np.tile(np.arange(n), k)
+        ones = np.ones(k * n)
+        to_bin = csr_matrix((ones, (self.flat, draws)), shape=(size, n))
+        to_next = csr_matrix((ones, (self.flat_next, draws)), shape=(size, n))
+        deltas, s1s = [], []
+        for lo in range(0, len(ms), per):
+            chunk = ms[lo:lo + per]
+            binned = to_bin @ (chunk.T * (1.0 - self.w)[:, None]) + to_next @ (chunk.T * self.w[:, None])
+            counts = np.ascontiguousarray(binned.T).reshape(len(chunk), k, classes, grid)
+            for c, m in zip(counts, chunk):
+                d, s1 = self._indices(c, m)
+                deltas.append(d)
+                s1s.append(s1)
+        return np.stack(deltas), np.stack(s1s)
+
+    def _indices(self, counts: NDArray[np.float64], m: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """δ and S1 from the binned counts (k, classes, grid) of the resample with multiplicities ``m``."""
+        n, y, step, grid = self.n, self.y, self.step, self.grid
         # Linear binning keeps each draw's position exactly (weights 1 − w at j, w at j + 1), so the
         # class sizes and means follow from the bins exactly; the class variances (for the
         # bandwidths only) carry the binning's extra variance of at most step²/4.
@@ -287,11 +329,11 @@ def analyse_given_data(
     conf = {}
     delta = d_hat
     if boots:
-        b = np.stack([np.stack(est(m)) for m in boots])  # (B, 2, k + dummies)
+        b_delta, b_s1 = est.many(np.stack(boots))  # (B, k + dummies) each
         # Bias reduction of Plischke et al. (2013, eq. 30): 2 δ̂ − mean of the bootstrap δ̂*.
-        d_br = 2.0 * d_hat[None, :] - b[:, 0]
+        d_br = 2.0 * d_hat[None, :] - b_delta
         delta = d_br.mean(axis=0)
-        conf = {"delta": z * d_br.std(axis=0, ddof=1)[:k], "S1": z * b[:, 1].std(axis=0, ddof=1)[:k]}
+        conf = {"delta": z * d_br.std(axis=0, ddof=1)[:k], "S1": z * b_s1.std(axis=0, ddof=1)[:k]}
     delta_inert, s1_inert = float(delta[k:].max()), float(s1[k:].max())
     ds = indices_dataset(names, {"delta": delta[:k], "S1": s1[:k]}, conf, method="delta", target=target,
                          rank_by="delta", n_evaluations=0, plot=["delta", "S1"],
