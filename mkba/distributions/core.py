@@ -94,6 +94,8 @@ class _TruncatedScore:
                             np.maximum(-special.ndtri(np.where(low, 0.5, q)), 0.0))
 
 
+# Every class below has a docstring: for one without, @dataclass builds one from inspect.signature (~0.3 ms
+# each at the import of every command).
 @dataclass(frozen=True)
 class Distribution:
     """Base class: subclasses implement ``_ppf``, ``mean``, ``support`` and a default base."""
@@ -150,6 +152,8 @@ class Distribution:
 
 @dataclass(frozen=True)
 class Fixed(Distribution):
+    """A value without uncertainty."""
+
     value: float
     base_value: float | None = None
     kind: ClassVar[str] = "fixed"
@@ -180,6 +184,8 @@ class Fixed(Distribution):
 
 @dataclass(frozen=True)
 class Scaled(Distribution):
+    """``factor`` × another distribution (a scenario's scaling)."""
+
     inner: Distribution
     factor: float
     kind: ClassVar[str] = "scaled"
@@ -213,6 +219,8 @@ class Scaled(Distribution):
 
 @dataclass(frozen=True)
 class Uniform(Distribution):
+    """Uniform on [min, max]."""
+
     min: float
     max: float
     base_value: float | None = None
@@ -250,6 +258,8 @@ def _check_min_mode_max(lo: float, mode: float, hi: float) -> None:
 
 @dataclass(frozen=True)
 class Triangular(Distribution):
+    """Triangular on [min, max] with its peak at ``mode``."""
+
     min: float
     mode: float
     max: float

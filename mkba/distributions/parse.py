@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from difflib import get_close_matches
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -171,6 +170,8 @@ META_KEYS = ("source", "note", "unit", "title", "title_en")
 
 
 def _did_you_mean(unknown: set[str], known: set[str]) -> str:
+    from difflib import get_close_matches  # only for a spec with problems
+
     hints = [f"{u!r} → {near[0]!r}" for u in sorted(unknown) if (near := get_close_matches(u, sorted(known), n=1))]
     return f"; did you mean {', '.join(hints)}?" if hints else f" (allowed: {', '.join(sorted(known))})"
 
@@ -215,6 +216,8 @@ def from_spec(spec: Any) -> Distribution:
     if not isinstance(name, str):
         raise DistributionError(f"dist must be a name in quotes, e.g. dist = \"pert\"; got {_show(name)}")
     if name not in _BUILDERS:
+        from difflib import get_close_matches  # only for a spec with problems
+
         near = get_close_matches(str(name), list(_BUILDERS), n=1) if isinstance(name, str) else []
         raise DistributionError(f"unknown dist {name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
                                 + f" (choose one of {', '.join(sorted(_BUILDERS))})")

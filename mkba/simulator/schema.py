@@ -6,7 +6,8 @@ locator in the published document, see ``sources.DOCUMENTS``). Unknown keys are 
 silently becomes a default.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would evaluate every annotation from its text when each
+# class is created (~2 ms of every command that loads a study); forward references are quoted instead.
 
 import math
 import re
@@ -241,7 +242,7 @@ class Simulation(Block):
     chunk_size: int = Field(65_536, ge=1, le=CHUNK_LIMIT)
 
     @model_validator(mode="after")
-    def _sobol_needs_power_of_two(self) -> Simulation:
+    def _sobol_needs_power_of_two(self) -> "Simulation":
         n = self.draws
         if self.sampler == "sobol" and n & (n - 1):
             lo = 1 << (n.bit_length() - 1)
@@ -710,7 +711,7 @@ class Plan(Block):
     note: str = ""
 
     @model_validator(mode="after")
-    def _lengths(self) -> Plan:
+    def _lengths(self) -> "Plan":
         n = len(self.years)
         if self.team_fte is not None and self.team_cost is not None:
             raise ValueError("give the team per year as team_fte or as team_cost, not both")
@@ -757,7 +758,7 @@ class StudyModel(Block):
         return v
 
     @model_validator(mode="after")
-    def _unique_scenarios(self) -> StudyModel:
+    def _unique_scenarios(self) -> "StudyModel":
         names = [s.name for s in self.scenarios]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
