@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:  # pragma: no cover
     from .simulator.study import Study
@@ -769,12 +769,46 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Retry(Exception):
+    """An argument error met by the parser of one command: parse again with the whole parser."""
+
+
+class _OneCommandParser(argparse.ArgumentParser):
+    """A parser with only the command being run (``build_parser(only=...)``); its argument errors are
+    reported by the whole parser instead, so they read exactly as they always do."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Retry(message)
+
+
+class _OnlyOne:
+    """The sub-command action, building the parser of ``name`` only: a stand-in takes the other commands'
+    arguments (~70 of them, each with argparse's formatter and translation look-ups: a few ms of every
+    start)."""
+
+    def __init__(self, sub: Any, name: str) -> None:
+        self._sub, self._name = sub, name
+
+    def add_parser(self, name: str, **kw: Any) -> Any:
+        return self._sub.add_parser(name, **kw) if name == self._name else _Ignored()
+
+
+class _Ignored:
+    def __getattr__(self, attr: str) -> Any:
+        return lambda *args, **kw: self
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; ``only``: with that command's parser only (the whole one if there is no
+    such command)."""
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="mkba", description="Monte Carlo MKBA of social neighbourhood teams.")
+    parser = (_OneCommandParser if only else argparse.ArgumentParser)(
+        prog="mkba", description="Monte Carlo MKBA of social neighbourhood teams.")
     parser.add_argument("--version", action="version", version=f"mkba {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub: Any = parser.add_subparsers(dest="command", required=True)
+    if only:
+        sub = _OnlyOne(sub, only)
 
     p = sub.add_parser("run", help="run a study (default: the bundled Steenwijkerland forward look)")
     p.add_argument("study", nargs="?", help="study file (TOML); default: the bundled default study")
@@ -919,6 +953,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema (draft 2020-12) of the study format, for editors")
     p.set_defaults(func=cmd_schema)
+    if only and only not in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+        return build_parser()
     return parser
 
 
@@ -971,9 +1007,25 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, parsed by the parser of the command alone when it comes first (as it does, but for
+    ``mkba --version`` and ``mkba -h``); any argument error is reported by the whole parser."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and not words[0].startswith("-"):
+        try:
+            return build_parser(only=words[0]).parse_args(argv)
+        except _Retry:
+            pass
+    return build_parser().parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(argv)
+    if argv is None and args.command == "validate":
+        # a few ms of collections over the imports' objects, which live until the program ends anyway
+        import gc
+
+        gc.disable()
     if argv is None:
         _without_pydantic_plugins()
     if argv is None and args.command != "batch":

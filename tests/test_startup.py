@@ -184,3 +184,25 @@ def test_main_called_in_process_keeps_collecting(forward_path):
     before = gc.get_freeze_count()
     assert main(["validate", str(forward_path)]) == 0
     assert gc.get_freeze_count() == before
+
+
+def test_one_command_parser_reads_like_the_whole_one(capsys):
+    # `mkba validate x` builds the parser of validate alone; every argument error is still worded (and
+    # exits) exactly as the whole parser words it, and an unknown command gets the whole parser
+    from mkba.cli import _parse, build_parser
+
+    def commands(parser):
+        return list(parser._subparsers._group_actions[0].choices)
+
+    everything = commands(build_parser())
+    assert commands(build_parser(only="validate")) == ["validate"] and len(everything) >= 9
+    assert commands(build_parser(only="frobnicate")) == everything
+    assert _parse(["validate", "x.toml"]).study == "x.toml"
+    for argv in (["validate"], ["validate", "x", "--bogus"], ["run", "--draws", "many"], ["frobnicate"]):
+        with pytest.raises(SystemExit) as lazy:
+            _parse(argv)
+        lazy_err = capsys.readouterr().err
+        with pytest.raises(SystemExit) as whole:
+            build_parser().parse_args(argv)
+        assert lazy.value.code == whole.value.code == 2
+        assert lazy_err == capsys.readouterr().err and "error:" in lazy_err
