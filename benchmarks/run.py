@@ -14,7 +14,8 @@ interleaved, with mkba's bytecode compiled first as an installed package has it;
 ``--workers 2`` beside ``--workers 0``; ``mkba sensitivity`` end to end beside its analysis in process, the
 same analysis in a fresh interpreter and the imports it needs alone (interleaved, best of 3; mkba compiled to
 .pyc first; in ``--quick`` at N = 256); and, with ``--with-100m``, a 100 M-draw run.
-Issue 13: ``mkba run`` of the default study (20,000 draws) with its report beside ``--no-report``, interleaved.
+Issue 13: ``mkba run`` of the default study (20,000 draws) with its report beside ``--no-report``, interleaved
+(and, outside ``--quick``, the report with its chart helper forced on and off in the same rounds).
 Ratios and targets (pass/fail) are printed and written to ``benchmarks/results.json`` (atomically), with
 ``uptime`` before and after. ``--quick`` uses tiny sizes (< 30 s; the test suite runs it): its figures
 check that the harness works, they are not the benchmark.
@@ -308,12 +309,18 @@ def bench_batch(draws: int | None, out_dir: str, repeats: int, timeout: float) -
     return {"draws": draws or "default", **{label: _best(rs) for label, rs in runs.items()}}
 
 
-def bench_report(draws: int, out_dir: str, repeats: int, timeout: float) -> dict[str, Any]:
+def bench_report(draws: int, out_dir: str, repeats: int, timeout: float, helper_rows: bool = True) -> dict[str, Any]:
     """Issue 13: `mkba run` of the default study with the report against `--no-report`, interleaved round by
-    round (the same load hits both); the ratio is the report's cost on the run."""
+    round (the same load hits both); the ratio is the report's cost on the run. ``helper_rows``: also the
+    report with its chart helper forced on (``MKBA_CHART_WORKER=1``: what a machine with an idle core gets;
+    the default run leaves the helper out when the other cores are busy) and off (``=0``: everything in
+    the run's process), in the same rounds."""
     base = [*mkba_cmd(), "run", "--draws", str(draws), "--seed", str(SEED)]
     cmds = {"with_report": [*base, "--out", str(Path(out_dir) / "report-yes"), "--overwrite"],
             "no_report": [*base, "--out", str(Path(out_dir) / "report-no"), "--overwrite", "--no-report"]}
+    if helper_rows and shutil.which("env"):
+        for key, value in (("with_report_helper", "1"), ("with_report_in_process", "0")):
+            cmds[key] = ["env", f"MKBA_CHART_WORKER={value}", *base, "--out", str(Path(out_dir) / key), "--overwrite"]
     load_before = os.getloadavg()[0]
     runs = side_by_side(cmds, repeats, timeout)
     return {"draws": draws, **runs, "load_avg_1min": [load_before, os.getloadavg()[0]]}
@@ -440,6 +447,9 @@ def compute_ratios(figures: dict[str, Any], uncertain: int) -> dict[str, Any]:
     ratios["sensitivity_floor_over_analysis"] = _div(None if imports is None or warm is None else imports + warm, warm)
     rep = f.get("report", {})
     ratios["report_over_no_report"] = _div(_wall(rep.get("with_report")), _wall(rep.get("no_report")))
+    ratios["report_helper_over_no_report"] = _div(_wall(rep.get("with_report_helper")), _wall(rep.get("no_report")))
+    ratios["report_in_process_over_no_report"] = _div(_wall(rep.get("with_report_in_process")),
+                                                      _wall(rep.get("no_report")))
     ratios["run_100m_completes"] = (None if f["run_100m"]["status"].startswith("skipped")
                                     else float(f["run_100m"]["status"] == "ok"))
     return ratios
@@ -530,9 +540,14 @@ def render(res: dict[str, Any]) -> str:
     rep = f["report"]
     if "with_report" in rep:
         lines += [sub(f"report, {rep['draws']:,} draws: with", rep["with_report"]),
-                  sub("                     --no-report", rep["no_report"]),
-                  f"    (interleaved, best of {rep['with_report'].get('repeats', 0)}; load average "
-                  f"{rep['load_avg_1min'][0]:.1f} → {rep['load_avg_1min'][1]:.1f})"]
+                  sub("                     --no-report", rep["no_report"])]
+        if "with_report_helper" in rep:
+            lines += [sub("     helper forced on (=1)", rep["with_report_helper"]),
+                      sub("     all in one process (=0)", rep["with_report_in_process"]),
+                      f"    ÷ --no-report: default {_fmt(r['report_over_no_report'])}, helper on "
+                      f"{_fmt(r['report_helper_over_no_report'])}, one process {_fmt(r['report_in_process_over_no_report'])}"]
+        lines.append(f"    (interleaved, best of {rep['with_report'].get('repeats', 0)}; load average "
+                     f"{rep['load_avg_1min'][0]:.1f} → {rep['load_avg_1min'][1]:.1f})")
     else:
         lines.append(sub("report", rep))
     if "sensitivity_analysis" in f:
@@ -620,7 +635,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["cold_start"] = {"draws": size["cold_draws"],
                                  **measure(run_cmd(size["cold_draws"], tmp, no_report), size["cold_repeats"], 300)}
         log(f"report vs --no-report, {size['report_draws']:,} draws, {size['report_repeats']} rounds …")
-        figures["report"] = bench_report(size["report_draws"], tmp, size["report_repeats"], 600)
+        figures["report"] = bench_report(size["report_draws"], tmp, size["report_repeats"], 600,
+                                         helper_rows=not args.quick)
         log(f"start-up side by side, {size['startup_repeats']} rounds …")
         figures["startup"] = bench_startup(size["startup_repeats"], path)
         if size["batch_draws"] and "batch" in options:

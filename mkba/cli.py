@@ -251,7 +251,9 @@ def _run_into(folder: Path, run_id: str, study: Study, draws: int | None,
             written = pool.submit(write_netcdf, ds, results)
             result = summarise(ds)
             written.result()
-    else:
+    if report is not None:
+        report.results_written(results)  # the helper draws the charts from it while this process goes on
+    if conv is None:
         result = summ[0].result(lambda: _blocks_from(results))
         if "plan" in result and "investment" not in result["plan"]:
             import xarray as xr

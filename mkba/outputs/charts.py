@@ -333,12 +333,20 @@ def plot_costs_benefits(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = 
     n = max(len(rows), 1)
     ax = _axes(ax, left=0.36, right=0.97, bottom=0.24 if apart else 0.14)
     with _rc():
-        for y, (label, m, a, b) in enumerate(reversed(rows)):
-            lo, hi = min(a, b), max(a, b)
-            ax.barh(y, m, height=0.6, color=FILLS[1] if m < 0 else FILLS[0], hatch="" if m >= 0 else "///",
-                    edgecolor=INK, linewidth=0.5)
+        # one call per kind of bar and one for all intervals (a call per row made five artists per row)
+        ys = np.arange(len(rows))
+        means = np.array([r[1] for r in reversed(rows)])
+        lo = np.array([min(r[2], r[3]) for r in reversed(rows)])
+        hi = np.array([max(r[2], r[3]) for r in reversed(rows)])
+        for cost in (True, False):
+            pick = means < 0 if cost else means >= 0
+            if pick.any():
+                ax.barh(ys[pick], means[pick], height=0.6, color=FILLS[1] if cost else FILLS[0],
+                        hatch="///" if cost else "", edgecolor=INK, linewidth=0.5)
+        if rows:
             # max(…, 0): a line that does not vary has mean and quantiles equal up to rounding
-            ax.errorbar(m, y, xerr=[[max(m - lo, 0.0)], [max(hi - m, 0.0)]], color=INK, capsize=3, lw=1.0)
+            ax.errorbar(means, ys, xerr=[np.maximum(means - lo, 0.0), np.maximum(hi - means, 0.0)], fmt="none",
+                        ecolor=INK, capsize=3, lw=1.0)
         ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)], fontsize=7)
         ax.set_ylim(-0.7, n - 0.3)
         ax.axvline(0, color=INK, lw=0.8)

@@ -317,6 +317,20 @@ class ReportStart:
     jobs: _Jobs
     tornado: xr.Dataset | None
     tornado_why: str
+    chart_dir: Path
+    results: str | None = None  # the results file whose charts are queued on the helper
+
+    def results_written(self, results_file: str | Path) -> None:
+        """``results_file`` is complete: the helper may draw its charts now, while this process summarises,
+        writes summary.csv and opens the file itself. (Without a helper they are drawn in
+        :func:`write_report`.) If the helper is lost, this process draws them from the file."""
+        if self.jobs.worker is None or self.results is not None:
+            return
+        from ..charts import draw_report_charts
+
+        job = (str(results_file), self.chart_dir, self.lang, self.formats)
+        self.jobs.chart(None, lambda: draw_report_charts(*job), (draw_report_charts, job))
+        self.results = str(results_file)
 
 
 def _chart_formats(svg: bool) -> tuple[str, ...]:
@@ -348,7 +362,7 @@ def start_report(study: Study, folder: str | Path, *, lang: str | None = None, s
     if tornado is not None:
         job = (tornado, chart_dir, language, formats, TORNADO_TOP)
         jobs.chart("tornado", lambda: draw_tornado(*job), (draw_tornado, job))
-    return ReportStart(study, language, formats, jobs, tornado, why)
+    return ReportStart(study, language, formats, jobs, tornado, why, chart_dir)
 
 
 def write_report(
@@ -409,8 +423,9 @@ def write_report(
     jobs = start.jobs if start is not None else _Jobs(worker if results_file is not None else None)
     if results_file is None:
         jobs.worker = None  # the helper draws from a results file; without one, everything is drawn here
-    jobs.chart(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
-               (draw_report_charts, (str(results_file), chart_dir, language, formats)))
+    if start is None or start.results is None or start.results != str(results_file):  # else queued already
+        jobs.chart(None, lambda: render_charts(ds, chart_dir, lang=language, formats=formats, progress=say),
+                   (draw_report_charts, (str(results_file), chart_dir, language, formats)))
 
     say(text(language, "results").lower())
     res = summarise(ds) if summary is None else summary  # the run's own summary when the caller has it
@@ -437,6 +452,13 @@ def write_report(
     sensitivity = saved_sensitivity(Path(sensitivity_dir) if sensitivity_dir else folder, ds)
     out = {"report_md": str(folder / "report.md"), "report_html": str(folder / "report.html"),
            "charts": str(chart_dir)}
+    if excel:  # the workbook needs no chart: written while the helper (if any) still draws
+        say("Excel")
+        from ..excel import write_excel
+
+        write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scen, summary=res,
+                    draws=excel_draws)
+        out["excel"] = str(folder / "summary.xlsx")
     say("grafieken" if language == "nl" else "charts")
     written = jobs.charts_drawn()
 
@@ -452,13 +474,6 @@ def write_report(
     md, page = render_markdown(doc), render_html(doc, images)
     atomic_write(folder / "report.md", lambda p: p.write_text(md, encoding="utf-8"))
     atomic_write(folder / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
-    if excel:
-        say("Excel")
-        from ..excel import write_excel
-
-        write_excel(ds, folder / "summary.xlsx", lang=language, inputs=inputs, scenarios=scen, summary=res,
-                    draws=excel_draws)
-        out["excel"] = str(folder / "summary.xlsx")
     if word is not None:
         say("Word")
         data = word()
