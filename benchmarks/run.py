@@ -367,7 +367,7 @@ def bench_sensitivity(study: Any, n: int, out_dir: str, timeout: float, options:
     fresh: dict[str, list[dict[str, Any]]] = {"analysis": [], "imports": []}
     ds: Any = None
     cmd: list[str] | None = None
-    bytecode = compile_bytecode()
+    bytecode = compile_bytecode()  # done at the harness's start too; here for a caller of this function alone
     if "sensitivity" in options:
         help_text = options["sensitivity"]
         cmd = [*mkba_cmd(), "sensitivity", "--method", "sobol", "--n", str(n)]
@@ -495,7 +495,7 @@ def render(res: dict[str, Any]) -> str:
         f"mkba {res['mkba_version']} benchmarks{' (QUICK: harness check, not the benchmark)' if res['quick'] else ''}"
         f" — {res['machine']['cpus']} CPUs, Python {res['machine']['python']}, {res['created']}, load average "
         f"{res['machine']['load_avg_1min_before']:.1f} → {res['machine']['load_avg_1min_after']:.1f}",
-        f"study {res['study']} ({res['uncertain_inputs']} uncertain inputs), seed {SEED}",
+        f"study {res['study']} ({res['uncertain_inputs']} uncertain inputs), seed {SEED}; {res.get('bytecode', '')}",
         "",
         f"(a) vectorised, 1 thread   {v['draws_per_s_1_thread']:>14,.0f} draws/s  ({v['draws']:,} draws, best of {v['repeats']})",
         f"    vectorised, {v['threads']} threads  {v['draws_per_s_threads']:>14,.0f} draws/s",
@@ -599,6 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     bytecode = compile_bytecode()
     log(bytecode)
     import mkba
+
+    bytecode = compile_bytecode()  # every subprocess below starts from .pyc, as an installed mkba does
+    log(bytecode)
 
     path = mkba.default_study_path()
     study = mkba.Study.from_toml(path)
