@@ -291,6 +291,63 @@ class TestFailureRegion:
         x = np.random.default_rng(1).random((1_000, 3))
         assert prim(x, np.zeros(1_000, bool), ["a", "b", "c"]) is None
 
+    @pytest.mark.parametrize("kind", ["normal", "ties", "skewed"])
+    def test_peeling_is_the_plain_peeling(self, kind):
+        # the peel runs on sorted rows with cumulative counts; each step must choose what comparing every
+        # draw with every candidate limit chooses (the straightforward peel below), to the bit
+        rng = np.random.default_rng(len(kind))
+        n, d = 3_000, 4
+        x = rng.normal(size=(n, d))
+        if kind == "ties":
+            x[:, :2] = np.round(x[:, :2])
+        elif kind == "skewed":
+            x = np.exp(x)
+            x[:, 3] = rng.integers(0, 3, n)
+        fail = x[:, 0] + 0.5 * x[:, 1] + rng.normal(0, 1, n) > 1.0
+        got = prim(x, fail, list("abcd"), min_coverage=0.0, max_dims=d)
+        lo, hi = _plain_peel(x, fail)
+        assert got is not None
+        want = {j: (lo[j] if lo[j] > x[:, j].min() else None, hi[j] if hi[j] < x[:, j].max() else None)
+                for j in range(d)}
+        densest = {"abcd".index(r.input): (r.lower, r.upper) for r in got.restrictions}
+        assert all(want[j] == densest[j] for j in densest)
+
+
+def _plain_peel(x, y, alpha=0.05, min_mass=0.05):
+    """The box with the highest density on the peeling trajectory, every candidate compared draw by draw."""
+    n, d = x.shape
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    inside = np.ones(n, dtype=bool)
+    best_box, best_dens = (lo.copy(), hi.copy()), y.mean()
+    while inside.mean() > min_mass:
+        idx = np.flatnonzero(inside)
+        best = None
+        for j in range(d):
+            col = x[idx, j]
+            q = np.quantile(col, (alpha, 1 - alpha))
+            for side, thr in (("lo", q[0]), ("hi", q[1])):
+                keep = col >= thr if side == "lo" else col <= thr
+                if keep.all():
+                    keep = col > thr if side == "lo" else col < thr
+                m = int(keep.sum())
+                if m == 0 or m == len(col):
+                    continue
+                limit = float(col[keep].min() if side == "lo" else col[keep].max())
+                cand = (float(y[idx][keep].mean()), m, j, side, limit)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+        if best is None:
+            break
+        dens, _, j, side, limit = best
+        if side == "lo":
+            lo[j] = limit
+        else:
+            hi[j] = limit
+        inside = np.all((x >= lo) & (x <= hi), axis=1)
+        if dens > best_dens:
+            best_box, best_dens = (lo.copy(), hi.copy()), dens
+    return best_box
+
 
 @pytest.fixture(scope="module")
 def near_ds(forward_path):

@@ -67,33 +67,47 @@ def prim(x: ArrayLike, fail: ArrayLike, names: Sequence[str], *, alpha: float = 
     full_lo, full_hi = lo.copy(), hi.copy()
     inside = np.ones(n, dtype=bool)
     trajectory = [(lo.copy(), hi.copy(), inside.copy())]
+    # Every input's values of the draws in the box, each row sorted (d, m), with the failures and draws in
+    # that order: the box's quantiles of all inputs come from one call, a peel's share of failures is a
+    # cumulative count and its new limit a neighbour. Exact integer counts: the same boxes, step by step, as
+    # comparing every draw with every candidate limit; the rows shrink with the box.
+    where = np.argsort(x.T, axis=1)  # (d, n): the draws of each row, in ascending order of the input
+    vals = np.take_along_axis(x.T, where, axis=1)
+    fails = y[where]
     while inside.mean() > min_mass:
-        idx = np.flatnonzero(inside)
-        yi = y[idx]
-        best = None  # (density, mass, dim, side, new limit)
-        for j in range(d):
-            col = x[idx, j]
-            q = np.quantile(col, (alpha, 1 - alpha))
-            for side, thr in (("lo", q[0]), ("hi", q[1])):
-                keep = col >= thr if side == "lo" else col <= thr
-                if keep.all():  # ties at the end: remove the tied values themselves
-                    keep = col > thr if side == "lo" else col < thr
-                m = int(keep.sum())
-                if m == 0 or m == len(col):
-                    continue
-                limit = float(col[keep].min() if side == "lo" else col[keep].max())
-                cand = (float(yi[keep].mean()), m, j, side, limit)
-                if best is None or cand[:2] > best[:2]:
-                    best = cand
-        if best is None:
+        m_all = vals.shape[1]
+        q = np.quantile(vals, (alpha, 1 - alpha), axis=1)  # (2, d): as per input over the box's draws
+        hits = np.zeros((d, m_all + 1), dtype=np.int64)
+        np.cumsum(fails, axis=1, out=hits[:, 1:])  # failures among the first k of each row
+        rows = np.arange(d)
+        # peel at the low end: keep values >= q_lo, or > q_lo when that keeps all (ties at the end)
+        start = (vals < q[0][:, None]).sum(axis=1)
+        start = np.where(start == 0, (vals <= q[0][:, None]).sum(axis=1), start)
+        # at the high end: keep values <= q_hi, or < q_hi when that keeps all
+        stop = (vals <= q[1][:, None]).sum(axis=1)
+        stop = np.where(stop == m_all, (vals < q[1][:, None]).sum(axis=1), stop)
+        mass = np.column_stack([m_all - start, stop]).ravel()  # candidates in the order (input, low, high)
+        kept_hits = np.column_stack([hits[:, -1] - hits[rows, start], hits[rows, stop]]).ravel()
+        valid = (mass > 0) & (mass < m_all)
+        if not valid.any():
             break
-        _, _, j, side, limit = best
-        if side == "lo":
-            lo[j] = limit
+        with np.errstate(invalid="ignore", divide="ignore"):
+            density = kept_hits / mass
+        # the first candidate with the highest density, then the most draws
+        top = density[valid].max()
+        pick = valid & (density == top)
+        c = int(np.flatnonzero(pick & (mass == mass[pick].max()))[0])
+        j, low = divmod(c, 2)[0], c % 2 == 0
+        if low:
+            lo[j] = vals[j, start[j]]
+            inside &= x[:, j] >= lo[j]  # only this limit moved inwards
         else:
-            hi[j] = limit
-        inside = _inside(x, lo, hi)
+            hi[j] = vals[j, stop[j] - 1]
+            inside &= x[:, j] <= hi[j]
         trajectory.append((lo.copy(), hi.copy(), inside.copy()))
+        keep = inside[where]
+        m_new = int(inside.sum())
+        where, vals, fails = (a[keep].reshape(d, m_new) for a in (where, vals, fails))
 
     def stats(mask: NDArray[np.bool_]) -> tuple[float, float, float]:
         k = int(mask.sum())
