@@ -185,6 +185,16 @@ class TestBSplineBasis:
         assert ours.tobytes() == BSpline.design_matrix(x, t, 3).toarray().tobytes()
         assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-12)  # a partition of unity
 
+    def test_repeated_interior_knot_equals_scipy(self):
+        from scipy.interpolate import BSpline
+
+        from mkba.decision.bspline import design_matrix
+
+        x = np.random.default_rng(2).random(2_000)
+        t = np.array([0.0] * 4 + [0.3, 0.3, 0.7] + [1.0] * 4)
+        x[:3] = (0.0, 0.3, 1.0)  # on the knots themselves
+        assert design_matrix(x, t, 3).tobytes() == BSpline.design_matrix(x, t, 3).toarray().tobytes()
+
     def test_evppi_does_not_import_scipy_interpolate(self):
         import subprocess
         import sys

@@ -24,6 +24,9 @@ def design_matrix(x: ArrayLike, t: ArrayLike, k: int = 3) -> NDArray[np.float64]
         raise ValueError("knots must be non-decreasing, with at least k + 2 of them")
     # the knot span t[ell] <= x < t[ell + 1]; the last point of the range falls in the last span
     ell = np.clip(np.searchsorted(t, x, side="right") - 1, k, nb - 1)
+    # Knots that rise strictly over the range (the EVPPI basis) never give a zero-length interval below:
+    # t[ell + m] > t[ell] >= t[ell + m - j]; otherwise such intervals are skipped as scipy's routine does.
+    distinct = bool(np.all(t[k + 1:nb + 1] > t[k:nb]))
     h = np.zeros((k + 1, len(x)))
     h[0] = 1.0
     for j in range(1, k + 1):
@@ -31,7 +34,12 @@ def design_matrix(x: ArrayLike, t: ArrayLike, k: int = 3) -> NDArray[np.float64]
         h[0] = 0.0
         for m in range(1, j + 1):
             xb, xa = t[ell + m], t[ell + m - j]
-            same = xb == xa  # a zero-length knot interval: that B-spline is 0 (as scipy's routine has it)
+            if distinct:
+                w = hh[m - 1] / (xb - xa)
+                h[m - 1] += w * (xb - x)
+                h[m] = w * (x - xa)
+                continue
+            same = xb == xa  # a zero-length knot interval: that B-spline is 0
             w = hh[m - 1] / np.where(same, 1.0, xb - xa)
             h[m - 1] = np.where(same, h[m - 1], h[m - 1] + w * (xb - x))
             h[m] = np.where(same, 0.0, w * (x - xa))
