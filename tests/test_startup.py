@@ -186,7 +186,7 @@ def test_main_called_in_process_keeps_collecting(forward_path):
     assert gc.get_freeze_count() == before
 
 
-def test_one_command_parser_reads_like_the_whole_one(capsys):
+def test_one_command_parser_reads_like_the_whole_one(capsys, monkeypatch):
     # `mkba validate x` builds the parser of validate alone; every argument error is still worded (and
     # exits) exactly as the whole parser words it, and an unknown command gets the whole parser
     from mkba.cli import _parse, build_parser
@@ -206,3 +206,14 @@ def test_one_command_parser_reads_like_the_whole_one(capsys):
             build_parser().parse_args(argv)
         assert lazy.value.code == whole.value.code == 2
         assert lazy_err == capsys.readouterr().err and "error:" in lazy_err
+    for columns in ("100", None):  # its help too, at the width argparse takes (without importing shutil)
+        if columns:
+            monkeypatch.setenv("COLUMNS", columns)
+        else:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        with pytest.raises(SystemExit):
+            _parse(["run", "--help"])
+        lazy_help = capsys.readouterr().out
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["run", "--help"])
+        assert lazy_help == capsys.readouterr().out and "--precision EUROS" in lazy_help
