@@ -309,6 +309,12 @@ def bench_batch(draws: int | None, out_dir: str, repeats: int, timeout: float) -
     return {"draws": draws or "default", **{label: _best(rs) for label, rs in runs.items()}}
 
 
+# What `mkba run --no-report` imports anyway, and what the report adds (charts, Word, Excel): the report's
+# imports alone are a floor under its cost (Dask hidden as `mkba` hides it).
+_RUN_IMPORTS = "import mkba.cli; mkba.cli._hide_dask(); import numpy, pydantic, xarray, h5netcdf"
+_REPORT_IMPORTS = "import matplotlib.figure, matplotlib.backends.backend_agg, PIL.Image, docx, openpyxl"
+
+
 def bench_report(draws: int, out_dir: str, repeats: int, timeout: float, helper_rows: bool = True) -> dict[str, Any]:
     """Issue 13: `mkba run` of the default study with the report against `--no-report`, interleaved round by
     round (the same load hits both); the ratio is the report's cost on the run. ``helper_rows``: also the
@@ -321,6 +327,11 @@ def bench_report(draws: int, out_dir: str, repeats: int, timeout: float, helper_
     if helper_rows and shutil.which("env"):
         for key, value in (("with_report_helper", "1"), ("with_report_in_process", "0")):
             cmds[key] = ["env", f"MKBA_CHART_WORKER={value}", *base, "--out", str(Path(out_dir) / key), "--overwrite"]
+    if helper_rows:
+        # the libraries only the report needs, imported in a fresh interpreter beside those the run has anyway
+        py = [sys.executable, "-c"]
+        cmds["imports_run"] = [*py, _RUN_IMPORTS]
+        cmds["imports_run_and_report"] = [*py, _RUN_IMPORTS + "; " + _REPORT_IMPORTS]
     load_before = os.getloadavg()[0]
     runs = side_by_side(cmds, repeats, timeout)
     return {"draws": draws, **runs, "load_avg_1min": [load_before, os.getloadavg()[0]]}
@@ -450,6 +461,11 @@ def compute_ratios(figures: dict[str, Any], uncertain: int) -> dict[str, Any]:
     ratios["report_helper_over_no_report"] = _div(_wall(rep.get("with_report_helper")), _wall(rep.get("no_report")))
     ratios["report_in_process_over_no_report"] = _div(_wall(rep.get("with_report_in_process")),
                                                       _wall(rep.get("no_report")))
+    both, run_only = _wall(rep.get("imports_run_and_report")), _wall(rep.get("imports_run"))
+    # the report's library imports alone, added to --no-report: what a report done in one process cannot beat
+    ratios["report_imports_floor_over_no_report"] = _div(
+        None if both is None or run_only is None or _wall(rep.get("no_report")) is None
+        else _wall(rep.get("no_report")) + both - run_only, _wall(rep.get("no_report")))
     ratios["run_100m_completes"] = (None if f["run_100m"]["status"].startswith("skipped")
                                     else float(f["run_100m"]["status"] == "ok"))
     return ratios
@@ -546,6 +562,11 @@ def render(res: dict[str, Any]) -> str:
                       sub("     all in one process (=0)", rep["with_report_in_process"]),
                       f"    ÷ --no-report: default {_fmt(r['report_over_no_report'])}, helper on "
                       f"{_fmt(r['report_helper_over_no_report'])}, one process {_fmt(r['report_in_process_over_no_report'])}"]
+        if "imports_run" in rep:
+            lines += [sub("     imports of the run", rep["imports_run"]),
+                      sub("     … and of the report", rep["imports_run_and_report"]),
+                      f"    --no-report + the report's imports alone ÷ --no-report: "
+                      f"{_fmt(r['report_imports_floor_over_no_report'])}"]
         lines.append(f"    (interleaved, best of {rep['with_report'].get('repeats', 0)}; load average "
                      f"{rep['load_avg_1min'][0]:.1f} → {rep['load_avg_1min'][1]:.1f})")
     else:

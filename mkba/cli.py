@@ -304,11 +304,11 @@ def _watch_list(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _chart_worker(args: argparse.Namespace) -> Any:
-    """The report's chart process (None with --no-report, or where it cannot help), forked first thing: it
-    imports matplotlib, xarray and python-docx on the other core while this process imports its own
-    libraries, loads the study and simulates (at 20,000 draws the simulation itself takes a few
-    hundredths of a second: the start-up is the time there is to overlap). ``MKBA_CHART_WORKER=0``: never
-    (draw in this process); ``=1``: also when no core looks idle."""
+    """The report's chart process (None with --no-report, or where it cannot help), forked as soon as numpy
+    and xarray are loaded (both processes need them): it imports matplotlib and python-docx on the other
+    core while this process loads the study and simulates (at 20,000 draws the simulation itself takes a
+    few hundredths of a second: the start-up is the time there is to overlap). ``MKBA_CHART_WORKER=0``:
+    never (draw in this process); ``=1``: also when no core looks idle."""
     import os
 
     choice = os.environ.get("MKBA_CHART_WORKER", "")
@@ -322,9 +322,6 @@ def _chart_worker(args: argparse.Namespace) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     started: list[Any] = []  # the report's chart worker, if one is started
     try:
-        worker = _chart_worker(args)  # before any thread runs (the progress bar and the engine start some)
-        if worker is not None:
-            started.append(worker)
         return _cmd_run(args, started)
     finally:
         for worker in started:
@@ -332,7 +329,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, started: list[Any]) -> int:
-    from .outputs.console import lang_of, written_line
+    from .outputs.console import lang_of, written_line  # numpy and xarray: the chart worker inherits them
+
+    worker = _chart_worker(args)  # before any thread runs (the progress bar and the engine start some)
+    if worker is not None:
+        started.append(worker)
 
     if args.max_draws is not None and args.precision is None:
         raise UsageError("--max-draws needs --precision")

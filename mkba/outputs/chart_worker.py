@@ -2,12 +2,12 @@
 
 A default run (20,000 draws: one engine block, one thread) keeps one core busy while it imports its
 libraries, loads the study, simulates and writes results.nc; on a 2-core machine the other core idles.
-A :class:`ChartWorker` forked first thing (``mkba run`` starts it before importing anything heavy)
-imports matplotlib, xarray and python-docx there and draws a throw-away figure (fonts, caches) in that
-time, then draws the tornado (a one-way analysis of the study, computed before the simulation). Once
-results.nc is written it draws the report's charts from that file while the run's process computes the
-report's statistics, then hands back the file names; at the end it renders the Word file while the
-run's process writes the Markdown, HTML and the workbook.
+A :class:`ChartWorker`, forked as soon as ``mkba run`` has loaded numpy and xarray, imports matplotlib
+and python-docx there and draws a throw-away figure (fonts, caches) in that time, then draws the tornado
+(a one-way analysis of the study, computed before the simulation). As soon as results.nc is complete it
+draws the report's charts from that file while the run's process computes the report's statistics and
+writes the workbook, then hands back the file names; at the end it renders the Word file while the run's
+process writes the Markdown and HTML.
 
 One process, never a pool: with the run itself that makes two busy processes on two cores, no more
 (forked chart *pools* competed with the run for the cores and made the report slower, issue 13).
