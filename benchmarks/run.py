@@ -275,14 +275,19 @@ def side_by_side(cmds: dict[str, list[str]], repeats: int, timeout: float) -> di
     return {label: _best(rs) for label, rs in runs.items()}
 
 
-# The floors of `mkba validate` (issue 14 item 1), each a fresh interpreter: what any pydantic model costs
-# (numpy, then pydantic.main and pydantic.fields, which defining a model imports; `import pydantic` alone
-# loads neither) and what pydantic costs for the study schema (its classes created, its validator built, the
-# study validated once, plugins off as in the command), without mkba's own checks, scenarios or CLI.
-_PYDANTIC_MODEL = "import numpy\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0\nM(x=1)"
-_SCHEMA_VALIDATION = ("import sys\nfrom mkba.cli import _without_pydantic_plugins\n_without_pydantic_plugins()\n"
-                      "from mkba.simulator.schema import StudyModel\nfrom mkba.simulator.study import read_toml\n"
-                      "StudyModel.model_validate(read_toml(sys.argv[1]))")
+# The floors of `mkba validate` (issue 14 item 1), each a fresh interpreter doing the least it can as the
+# command does it (no garbage collection, the heap frozen at exit, pydantic's plugin loader replaced by one
+# with no plugins, as `mkba.cli` does): a pydantic model (numpy, then pydantic.main and pydantic.fields,
+# which defining any model imports and `import pydantic` alone does not; one model built and used), and
+# pydantic with the study schema (the file read by tomllib, mkba's schema classes and value types created,
+# the validator built, the study validated once), without mkba's own checks, scenarios or command line.
+_LEAST = ("import gc, sys, types\ngc.disable()\nloader = types.ModuleType('pydantic.plugin._loader')\n"
+          "loader.get_plugins = lambda: ()\nsys.modules['pydantic.plugin._loader'] = loader\n")
+_PYDANTIC_MODEL = _LEAST + ("import numpy\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0\n"
+                            "M(x=1)\ngc.freeze()")
+_SCHEMA_VALIDATION = _LEAST + ("import tomllib\nfrom mkba.simulator.schema import StudyModel\n"
+                               "with open(sys.argv[1], 'rb') as f:\n    StudyModel.model_validate(tomllib.load(f))\n"
+                               "gc.freeze()")
 
 
 def bench_startup(repeats: int, study_path: Path) -> dict[str, Any]:
