@@ -95,7 +95,7 @@ def test_no_worker_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mkba.outputs.chart_worker.threading.active_count", lambda: 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # both cores taken by others …
-    monkeypatch.setattr("mkba.outputs.chart_worker._running", lambda: 3)  # … and two tasks besides us run now
+    monkeypatch.setattr("mkba.outputs.chart_worker._running", lambda: 2)  # … and another task runs now
     w = ChartWorker.start()
     if w is not None:
         w.close()
@@ -109,6 +109,8 @@ def test_busy_last_minute_but_idle_now() -> None:
         mp.setattr(os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # e.g. this user's previous runs
         mp.setattr("mkba.outputs.chart_worker._running", lambda: 1)  # only this process runs now
         assert not _no_idle_core(2)
+        mp.setattr("mkba.outputs.chart_worker._running", lambda: 2)  # and one other task: no core to spare
+        assert _no_idle_core(2)
         mp.setattr("mkba.outputs.chart_worker._running", lambda: None)  # no instant view: the average decides
         assert _no_idle_core(2)
         mp.setattr(os, "getloadavg", lambda: (0.4, 1.0, 1.0))
