@@ -151,3 +151,24 @@ def test_classes_are_the_quantile_classes_of_each_input():
     q = np.quantile(x, np.arange(1, classes) / classes, axis=0)
     expected = np.column_stack([np.searchsorted(q[:, i], x[:, i], side="right") for i in range(x.shape[1])])
     np.testing.assert_array_equal(_labels(x, classes), expected)
+
+
+@pytest.mark.parametrize("bins_at_once", [1 << 21, 30_000, 1])
+def test_resamples_at_once_equal_one_by_one(monkeypatch, bins_at_once):
+    # the bootstrap's bins filled by sparse products, several resamples at a time (or, when too large,
+    # one by one with a bincount) give each resample's δ and S1 exactly as evaluating it alone
+    import importlib
+
+    gd = importlib.import_module("mkba.sensitivity.given_data")  # the module (the package exports a function of that name)
+    monkeypatch.setattr(gd, "MANY_BINS", bins_at_once)
+    rng = np.random.default_rng(8)
+    n = 2_000
+    x = np.column_stack([rng.lognormal(size=n), rng.integers(0, 4, n), rng.random(n)])
+    y = x[:, 0] + np.sin(3 * x[:, 2]) + rng.normal(0, 0.3, n)
+    classes = gd.delta_classes(n)
+    est = gd._Delta(gd._labels(x, classes), y, classes)
+    ms = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(5)]).astype(float)
+    d, s1 = est.many(ms)
+    for b, m in enumerate(ms):
+        one_d, one_s1 = est(m)
+        assert d[b].tobytes() == one_d.tobytes() and s1[b].tobytes() == one_s1.tobytes()
