@@ -172,7 +172,10 @@ def is_clear(evpi: float, expected: float) -> bool:
 def _in_memory(ds: xr.Dataset) -> xr.Dataset:
     """The variables the analysis reads, read once (a Dataset opened from results.nc reads from the file at
     every access, and the analysis reads some of them many times)."""
-    return ds[[v for v in _READS if v in ds]].compute()
+    reads = [v for v in _READS if v in ds]
+    if "actor_costs" in ds and "actor_benefits" in ds:  # the actors' amounts; the npv cube only without them
+        reads = [v for v in reads if v not in ("npv", "base_npv")]
+    return ds[reads].compute()
 
 
 def _analyse(ds: xr.Dataset, *, target: str, grid: Any, alternatives: Mapping[str, xr.Dataset] | None,
