@@ -127,28 +127,45 @@ def _lines(ds: xr.Dataset, value: str, lines: Sequence[str] | None) -> tuple[str
     return value_lines(value)
 
 
+class _Lines:
+    """What re-weighting reads from a result Dataset, read once: the value per draw (n, 1), saldo, benefits
+    and costs (n, 1) and each line proportional to the value with its kind."""
+
+    def __init__(self, ds: xr.Dataset, name: str, lines: Sequence[str] | None) -> None:
+        self.q = value_per_draw(ds, name)[:, None]
+        self.saldo = ds["saldo"].values.astype(np.float64)[:, None]
+        self.benefits = ds["benefits"].values.astype(np.float64)[:, None]
+        self.costs = ds["costs"].values.astype(np.float64)[:, None]
+        kinds = dict(zip((str(i) for i in ds["item"].values), (str(k) for k in ds["kind"].values)))
+        self.lines = [(kinds[item] == "cost", np.asarray(ds["line"].sel(item=item).values, dtype=np.float64)[:, None])
+                      for item in _lines(ds, name, lines)]
+
+    def at(self, value: ArrayLike, with_line: bool = True) -> dict[str, Array]:
+        """saldo, benefits, costs (and the lines summed, ``with_line``) per draw (n, G) at the values (G,)."""
+        q = self.q
+        v = np.atleast_1d(np.asarray(value, dtype=np.float64))[None, :]
+        out: dict[str, Any] = {"saldo": self.saldo, "benefits": self.benefits, "costs": self.costs, "line": 0.0}
+        for cost, line in self.lines:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                new = np.where(q != 0, line * (v / q), 0.0)  # q = 0 → the line is 0 in that draw
+            delta = new - line
+            if cost:
+                out["saldo"], out["costs"] = out["saldo"] - delta, out["costs"] + delta
+            else:
+                out["saldo"], out["benefits"] = out["saldo"] + delta, out["benefits"] + delta
+            if with_line:
+                out["line"] = out["line"] + new
+        if not with_line:
+            del out["line"]
+        return out
+
+
 def reweighted(ds: xr.Dataset, value: ArrayLike, name: str = "prices.qaly_value", *,
                lines: Sequence[str] | None = None) -> dict[str, Array]:
     """saldo, benefits, costs and the value's lines (summed) per draw, (n, G), at the values ``value`` (G,)
     instead of the sampled ones. Exact: each of ``lines`` (default :func:`value_lines`) is proportional
     to the value, so at v it is ``line · v / q`` in a draw with sampled value q."""
-    q = value_per_draw(ds, name)[:, None]
-    v = np.atleast_1d(np.asarray(value, dtype=np.float64))[None, :]
-    out = {"saldo": ds["saldo"].values.astype(np.float64)[:, None],
-           "benefits": ds["benefits"].values.astype(np.float64)[:, None],
-           "costs": ds["costs"].values.astype(np.float64)[:, None], "line": 0.0}
-    kinds = dict(zip((str(i) for i in ds["item"].values), (str(k) for k in ds["kind"].values)))
-    for item in _lines(ds, name, lines):
-        line = np.asarray(ds["line"].sel(item=item).values, dtype=np.float64)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = np.where(q != 0, line * (v / q), 0.0)  # q = 0 → the line is 0 in that draw
-        delta = new - line
-        if kinds[item] == "cost":
-            out["saldo"], out["costs"] = out["saldo"] - delta, out["costs"] + delta
-        else:
-            out["saldo"], out["benefits"] = out["saldo"] + delta, out["benefits"] + delta
-        out["line"] = out["line"] + new
-    return out
+    return _Lines(ds, name, lines).at(value)
 
 
 def acceptability(ds: xr.Dataset, grid: ArrayLike, *, value: str = "prices.qaly_value",
@@ -157,17 +174,18 @@ def acceptability(ds: xr.Dataset, grid: ArrayLike, *, value: str = "prices.qaly_
     at the ``reference`` values, for the text). ``lines``: the lines proportional to the value (default:
     :func:`value_lines` of the built-in model; a study with own lines must say)."""
     lines = _lines(ds, value, lines)
+    data = _Lines(ds, value, lines)
     grid = np.atleast_1d(np.asarray(grid, dtype=np.float64))
     p_s, p_b, e_s = (np.empty(len(grid)) for _ in range(3))
     for lo in range(0, len(grid), 8):  # a few grid points at a time: memory n × 8
-        r = reweighted(ds, grid[lo:lo + 8], value, lines=lines)
+        r = data.at(grid[lo:lo + 8], with_line=False)
         p_s[lo:lo + 8] = (r["saldo"] > 0).mean(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             p_b[lo:lo + 8] = (r["benefits"] / r["costs"] > 1).mean(axis=0)
         e_s[lo:lo + 8] = r["saldo"].mean(axis=0)
-    be, p5, p95 = break_even(ds, value, lines=lines)
+    be, p5, p95 = _break_even(data)
     ref = np.atleast_1d(np.asarray(reference, dtype=np.float64))
-    p_ref = (reweighted(ds, ref, value, lines=lines)["saldo"] > 0).mean(axis=0) if ref.size else np.empty(0)
+    p_ref = (data.at(ref, with_line=False)["saldo"] > 0).mean(axis=0) if ref.size else np.empty(0)
     return Acceptability(value, ", ".join(lines), grid, p_s, p_b, e_s, be, p5, p95,
                          tuple((float(v), float(p)) for v, p in zip(ref, p_ref)))
 
@@ -177,14 +195,16 @@ def break_even(ds: xr.Dataset, value: str = "prices.qaly_value", *,
     """(v where E[saldo] = 0, P5 and P95 of the per-draw break-even values); NaN where undefined.
 
     Per draw the saldo is rest + slope · v with slope = Σ ± line / q (+ for a benefit, − for a cost)."""
-    q = value_per_draw(ds, value)
-    kinds = dict(zip((str(i) for i in ds["item"].values), (str(k) for k in ds["kind"].values)))
-    saldo = np.asarray(ds["saldo"].values, dtype=np.float64)
+    return _break_even(_Lines(ds, value, lines))
+
+
+def _break_even(data: _Lines) -> tuple[float, float, float]:
+    q = data.q[:, 0]
+    saldo = data.saldo[:, 0]
     slope = np.zeros_like(saldo)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for item in _lines(ds, value, lines):
-            line = np.asarray(ds["line"].sel(item=item).values, dtype=np.float64)
-            slope += (-1.0 if kinds[item] == "cost" else 1.0) * np.where(q != 0, line / q, 0.0)
+        for cost, line in data.lines:
+            slope += (-1.0 if cost else 1.0) * np.where(q != 0, line[:, 0] / q, 0.0)
         rest = saldo - slope * q  # the saldo without the value's lines
         mean_slope = float(slope.mean())
         if np.all(slope == 0) or mean_slope == 0:
