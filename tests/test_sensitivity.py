@@ -358,6 +358,24 @@ class TestCharts:
                 assert charts.base_target() == ow.attrs["base_target"]
                 assert charts.files() == files[2, False]
 
+    def test_helper_only_where_it_helps(self, monkeypatch):
+        # processes=None follows mkba run's rule: a helper when a core looks idle, forced or refused by
+        # MKBA_CHART_WORKER; an explicit process count is obeyed (no process is started by these checks)
+        from mkba.outputs import chart_worker
+        from mkba.outputs.sensitivity_report import SensitivityCharts
+
+        def has_helper(**kw):
+            with SensitivityCharts(**kw) as charts:
+                return charts._pool is not None
+
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
+        for busy, env, expected in ((False, "", True), (True, "", False), (True, "1", True), (False, "0", False)):
+            monkeypatch.setattr(chart_worker, "_no_idle_core", lambda cores, busy=busy: busy)
+            monkeypatch.setenv("MKBA_CHART_WORKER", env)
+            assert has_helper() is expected, (busy, env)
+            assert has_helper(processes=1) is False
+            assert has_helper(processes=2) is True
+
     def test_helper_error_reaches_the_caller(self, forward_path):
         from mkba.outputs.sensitivity_report import SensitivityCharts
 
@@ -386,7 +404,9 @@ class TestCli:
         root = Path(__file__).resolve().parents[1]
         cmd = [sys.executable, "-m", "mkba.cli", "sensitivity", str(forward_path), "--n", "65536", "--out",
                str(tmp_path)]
-        proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
+        # MKBA_CHART_WORKER=1: the helper also when the machine (e.g. this test suite) keeps both cores busy
+        proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(root), "MKBA_CHART_WORKER": "1"},
+                                stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         children: list[int] = []
         deadline = time.monotonic() + 60

@@ -159,6 +159,21 @@ def _helper_start(parent: int, study: Any = None) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _helper_helps() -> bool:
+    """Whether a helper process would shorten the command: a second core that looks idle, by the rule of
+    ``mkba run``'s chart worker (:mod:`mkba.outputs.chart_worker`). On a machine whose cores are busy the
+    helper's process only takes time from the analysis (``mkba sensitivity --n 4096`` at load average 3 on 2
+    cores, best of 6 and of 5: 2.12 and 1.90 s with it, 2.01 and 1.86 s drawing here; it needs ~0.1 s
+    less CPU). ``MKBA_CHART_WORKER=0``: never; ``=1``: also when no core looks idle."""
+    import os
+
+    from .chart_worker import _no_idle_core
+
+    choice = os.environ.get("MKBA_CHART_WORKER", "")
+    cores = os.cpu_count() or 1
+    return choice != "0" and cores > 1 and (choice == "1" or not _no_idle_core(cores))
+
+
 class SensitivityCharts:
     """The charts of one sensitivity result, drawn while the caller computes.
 
@@ -167,8 +182,9 @@ class SensitivityCharts:
     one-way values and their charts as soon as the arguments are checked (:meth:`oneway_of`, computed in
     the helper from the ``study`` it inherits), the indices chart as soon as the indices exist; the
     helper returns image bytes that :func:`write_sensitivity` writes into the output folder. One helper:
-    the second core of a 2-core machine, not a pool competing with the analysis. Without ``fork`` (or
-    with one core, or ``processes=1``) each chart is drawn here, when it is asked for."""
+    the second core of a 2-core machine, not a pool competing with the analysis. Without ``fork``, with
+    one core, with ``processes=1``, or (``processes=None``) when no core looks idle (:func:`_helper_helps`)
+    each chart is drawn here, when it is asked for; ``processes=2`` always starts the helper."""
 
     def __init__(self, *, lang: str = "nl", svg: bool = False, processes: int | None = None,
                  study: Any = None) -> None:
@@ -179,7 +195,7 @@ class SensitivityCharts:
         self._jobs: list[Any] = []  # Futures (helper) or finished results: ({file name: bytes}, base or None)
         self._oneway: Any = None
         self._pool: Any = None
-        helper = (processes is None and (os.cpu_count() or 1) > 1) or (processes or 1) > 1
+        helper = (processes or 1) > 1 or (processes is None and _helper_helps())
         if helper and "fork" in mp.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
