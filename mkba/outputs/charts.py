@@ -290,7 +290,8 @@ def plot_ratios(ds: xr.Dataset, *, ax: Axes | None = None, lang: Lang = "nl") ->
         ax.set_ylim(-0.15, max(len(rows), 1) + 0.05)
         if rows:
             ax.set_xlim(edges[0], edges[-1])
-        _num_axis(ax.xaxis, lang, 2)
+        span = float(edges[-1] - edges[0]) if rows else 1.0
+        _num_axis(ax.xaxis, lang, 2 if span < 2 else 1 if span < 20 else 0)  # "1,05" but "40", not "40,00"
         ax.set_xlabel(_t(lang, "ratio_axis"))
         ax.set_title(_t(lang, "title_ratios") if rows else f"{_t(lang, 'title_ratios')} — {_t(lang, 'no_ratio')}")
         _legend_below(ax)
