@@ -276,13 +276,15 @@ def side_by_side(cmds: dict[str, list[str]], repeats: int, timeout: float) -> di
 
 
 # The floors of `mkba validate` (issue 14 item 1), each a fresh interpreter doing the least it can as the
-# command does it (no garbage collection, the heap frozen at exit, pydantic's plugin loader replaced by one
-# with no plugins, as `mkba.cli` does): a pydantic model (numpy, then pydantic.main and pydantic.fields,
+# command does it (numpy's BLAS with one thread, no garbage collection, the heap frozen at exit, pydantic's
+# plugin loader replaced by one with no plugins, as `mkba.cli` does): a pydantic model (numpy, then pydantic.main and pydantic.fields,
 # which defining any model imports and `import pydantic` alone does not; one model built and used), and
 # pydantic with the study schema (the file read by tomllib, mkba's schema classes and value types created,
 # the validator built, the study validated once), without mkba's own checks, scenarios or command line.
-_LEAST = ("import gc, sys, types\ngc.disable()\nloader = types.ModuleType('pydantic.plugin._loader')\n"
-          "loader.get_plugins = lambda: ()\nsys.modules['pydantic.plugin._loader'] = loader\n")
+_ONE_BLAS_THREAD = ("import os\nfor name in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):\n"
+                    "    os.environ.setdefault(name, '1')\n")
+_LEAST = _ONE_BLAS_THREAD + ("import gc, sys, types\ngc.disable()\nloader = types.ModuleType('pydantic.plugin._loader')\n"
+                             "loader.get_plugins = lambda: ()\nsys.modules['pydantic.plugin._loader'] = loader\n")
 _PYDANTIC_MODEL = _LEAST + ("import numpy\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0\n"
                             "M(x=1)\ngc.freeze()")
 _SCHEMA_VALIDATION = _LEAST + ("import tomllib\nfrom mkba.simulator.schema import StudyModel\n"
@@ -296,7 +298,11 @@ def bench_startup(repeats: int, study_path: Path) -> dict[str, Any]:
                          "python_numpy_pydantic": [*py, "import numpy, pydantic"],
                          "mkba_validate": [*mkba_cmd(), "validate", str(study_path)],
                          "floor_pydantic_model": [*py, _PYDANTIC_MODEL],
-                         "floor_schema_validation": [*py, _SCHEMA_VALIDATION, str(study_path)]}, repeats, 120)
+                         "floor_schema_validation": [*py, _SCHEMA_VALIDATION, str(study_path)],
+                         # the target's import line as validate loads numpy (one BLAS thread): the ratio to it
+                         # says how much of the target's ratio that setting accounts for
+                         "python_numpy_pydantic_one_blas_thread": [*py, _ONE_BLAS_THREAD + "import numpy, pydantic"]},
+                        repeats, 120)
 
 
 def bench_batch(draws: int | None, out_dir: str, repeats: int, timeout: float) -> dict[str, Any]:
@@ -446,6 +452,8 @@ def compute_ratios(figures: dict[str, Any], uncertain: int) -> dict[str, Any]:
     ratios["schema_validation_over_imports"] = _div(_wall(st.get("floor_schema_validation")),
                                                     _wall(st["python_numpy_pydantic"]))
     ratios["validate_over_schema_validation"] = _div(_wall(st["mkba_validate"]), _wall(st.get("floor_schema_validation")))
+    ratios["validate_over_imports_one_blas_thread"] = _div(_wall(st["mkba_validate"]),
+                                                           _wall(st.get("python_numpy_pydantic_one_blas_thread")))
     rss = {k: f[k].get("peak_rss_mb") if f[k].get("status") == "ok" else None for k in ("run_1m", "run_10m")}
     ratios["run_10m_rss_over_1m"] = _div(rss["run_10m"], rss["run_1m"])
     for key in ("batch_1m", "batch_default"):
@@ -551,6 +559,10 @@ def render(res: dict[str, Any]) -> str:
           (("floor_pydantic_model", "pydantic_model_over_imports"),
            ("floor_schema_validation", "schema_validation_over_imports"))
           if k in f["startup"] and r.get(ratio) is not None),
+        *(sub("    python_numpy_pydantic_1_blas", f["startup"][k])
+          + f"  (validate ÷ this {r['validate_over_imports_one_blas_thread']:.2f}×)"
+          for k in ("python_numpy_pydantic_one_blas_thread",)
+          if k in f["startup"] and r.get("validate_over_imports_one_blas_thread") is not None),
         f"    ({res.get('bytecode', 'bytecode: not recorded')}, as an installed package has it)",
     ]
     for key in ("batch_default", "batch_1m"):

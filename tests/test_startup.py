@@ -83,8 +83,10 @@ try:
 except SystemExit:
     pass
 loader = sys.modules.get("pydantic.plugin._loader")
+import os
 print(json.dumps({{"present": [m for m in {names!r} if sys.modules.get(m) is not None],
-                  "plugins": None if loader is None else list(loader.get_plugins())}}), file=sys.__stderr__)
+                  "plugins": None if loader is None else list(loader.get_plugins()),
+                  "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}}), file=sys.__stderr__)
 """
 
 
@@ -93,17 +95,20 @@ def test_validate_skips_what_checking_a_study_needs_not(forward_path):
     # numpy.random (the model probe's mixes come from the standard library) and importlib.resources
     # (only the bundled studies need it) stay out of `mkba validate`; pydantic runs with no plugins ...
     names = ("importlib.metadata", "numpy.random", "importlib.resources")
-    env = {k: v for k, v in ENV.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env = {k: v for k, v in ENV.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS")}
     proc = subprocess.run([sys.executable, "-c", _MODULES.format(names=names), "validate", str(forward_path)],
                           capture_output=True, text=True, timeout=120, env=env)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert ": ok" in proc.stdout and report == {"present": [], "plugins": []}
-    # ... unless the user manages pydantic's plugins with its own variable: then pydantic's loader decides
+    # numpy's BLAS is loaded with one thread (a study's matrices are tiny; a pool spins its threads) ...
+    assert ": ok" in proc.stdout and report == {"present": [], "plugins": [], "blas_threads": "1"}
+    # ... unless the user says otherwise: pydantic's own variable lets its loader decide, and a thread
+    # count the user set stays
     env["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"
+    env["OPENBLAS_NUM_THREADS"] = "2"
     proc = subprocess.run([sys.executable, "-c", _MODULES.format(names=names), "validate", str(forward_path)],
                           capture_output=True, text=True, timeout=120, env=env)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert ": ok" in proc.stdout and "importlib.metadata" in report["present"]
+    assert ": ok" in proc.stdout and "importlib.metadata" in report["present"] and report["blas_threads"] == "2"
 
 
 def test_validate_truncated_normal_needs_no_scipy(tmp_path, forward_path):
