@@ -1013,24 +1013,14 @@ def _one_blas_thread() -> None:
 
 
 def _without_pydantic_plugins() -> None:
-    """Run this process without pydantic plugins, as ``PYDANTIC_DISABLE_PLUGINS=__all__`` does, unless that
-    variable is set (then pydantic reads it itself).
-
-    Plugins only observe validation (tracing, logging of validated data); mkba's models and results never
-    depend on them. pydantic's plugin loader imports ``importlib.metadata`` and scans every installed
-    package's entry points when the first validator is built (~10 ms of `mkba validate`, whose whole target
-    is ~40 ms beyond importing numpy and pydantic); the stand-in below is that loader with no plugins
-    found. Only when ``main`` runs as the program: a host process keeps its plugins.
-    """
+    """Run this process without pydantic plugins (``PYDANTIC_DISABLE_PLUGINS=__all__``, pydantic's own
+    switch), unless the user set that variable. Plugins only observe validation (tracing, logging of
+    validated data); mkba's models and results never depend on them, and pydantic's loader would scan every
+    installed package's entry points before the first validation. Only when ``main`` runs as the program: a
+    host process keeps its plugins."""
     import os
-    import types
 
-    name = "pydantic.plugin._loader"
-    if "PYDANTIC_DISABLE_PLUGINS" in os.environ or name in sys.modules:
-        return
-    loader = types.ModuleType(name, "mkba: pydantic's plugin loader with no plugins (see mkba.cli)")
-    loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
-    sys.modules[name] = loader
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def _is_study_error(exc: Exception) -> bool:
