@@ -39,22 +39,8 @@ def delta_gaussian(coef: float, sd_y: float) -> float:
 
 
 def delta_linear_gaussian(i: int) -> float:
-    """δ_i of Y = Σ β_j X_j, X_j ~ N(0, 1) independent (Borgonovo 2007, §4: Y | X_i is normal, so the
-    L1 distance of the two normal densities follows from their two crossing points r1 < r2)."""
-    s1 = float(np.sqrt((BETA**2).sum()))
-    s2 = float(np.sqrt(s1**2 - BETA[i] ** 2))
-    if BETA[i] == 0:
-        return 0.0
-
-    def half_l1(x: float) -> float:
-        m = BETA[i] * x
-        a, b = 1 / (2 * s1**2) - 1 / (2 * s2**2), m / s2**2
-        c = -(m**2) / (2 * s2**2) + np.log(s1 / s2)
-        r1, r2 = sorted(np.roots([a, b, c]).real)
-        cond, uncond = stats.norm(m, s2), stats.norm(0, s1)
-        return (cond.cdf(r2) - cond.cdf(r1)) - (uncond.cdf(r2) - uncond.cdf(r1))
-
-    return integrate.quad(lambda x: half_l1(x) * stats.norm.pdf(x), -12, 12, limit=200)[0]
+    """δ_i of Y = Σ β_j X_j, X_j ~ N(0, 1) independent: :func:`delta_gaussian` with coef = β_i."""
+    return delta_gaussian(float(BETA[i]), float(np.sqrt((BETA**2).sum())))
 
 
 class TestDeltaAnalytic:
