@@ -559,19 +559,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    import gc
-
-    # The command imports scipy.stats, SALib, xarray and pandas (about a million long-lived objects) and
-    # then allocates arrays, not reference cycles: the collector's passes over that growing heap took
-    # ~0.15 s of CPU and freed ~1,700 objects (measured for every method). Off during the command, then
-    # as before (a host process calling main([...]) keeps its collector); the chart helper collects.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _sensitivity(args)
-    finally:
-        if enabled:
-            gc.enable()
+    return _sensitivity(args)
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
@@ -1053,11 +1041,16 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
-    if argv is None and args.command == "validate":
-        # a few ms of collections over the imports' objects, which live until the program ends anyway
+    if argv is None and args.command in ("validate", "sensitivity"):
+        # Collections over the imports' objects, which live until the program ends anyway: a few ms in
+        # validate; in sensitivity (scipy.stats, SALib, xarray, pandas: about a million long-lived objects,
+        # then arrays, not reference cycles) ~0.15 s of CPU that freed ~1,700 objects, for every method.
+        # Only as the program: a host process calling main([...]) keeps its collector (the chart helper
+        # collects in any case).
         import gc
 
         gc.disable()
+    if argv is None and args.command == "validate":
         _one_blas_thread()
     if argv is None:
         _without_pydantic_plugins()

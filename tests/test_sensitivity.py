@@ -482,7 +482,7 @@ class TestCli:
         import gc
 
         assert main(["sensitivity", *args, "--out", str(tmp_path)]) == 2
-        assert gc.isenabled()  # the command runs without the collector; the host process gets it back
+        assert gc.isenabled()  # only the program runs the command without the collector: a host keeps it
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
         assert not any(tmp_path.iterdir())

@@ -200,16 +200,14 @@ class ChartWorker:
         return reply[1]
 
     def close(self) -> None:
-        """Stop the process (after its current job, or at once if it does not end within a second)."""
+        """Stop the process: after its current job (at once if it does not end within a second, or if no job
+        was ever sent)."""
         if self._sender is not None:
             self._queue.put(None)
             self._sender.join(1.0)
-        else:
-            try:
-                self._jobs.send_bytes(b"\x80\x04N.")
-            except (OSError, ValueError):
-                pass
-        self._process.join(1.0)
+            self._process.join(1.0)
+        # no job was ever sent (e.g. the run stopped at a bad argument): nothing to finish, so the helper's
+        # warm-up (importing matplotlib) is not waited for
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(1.0)

@@ -57,7 +57,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "90 %-interval van die post; nieuw voor oud en de kosten in de nulsituatie staan als getal "
                       "onder de grafiek, omdat ze de andere posten anders onleesbaar maken.",
         "dist_caption": "Verdeling en cumulatieve kans van {what}, met P5, P50, P95 en het omslagpunt.",
-        "ratios_caption": "De drie baten-kostenverhoudingen (maatschappelijk, financieel, gemeente): per verhouding de "
+        "ratios_caption": "De baten-kostenverhoudingen (maatschappelijk, financieel, gemeente, elk waar gedefinieerd): per verhouding de "
                           "verdeling van de trekkingen met P5, P50 en P95 en de kans dat de verhouding groter is dan "
                           "1; de stippellijn is het omslagpunt 1.",
         "time": "Tijdprofiel", "year": "Jaar",
@@ -171,7 +171,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "chart, as they would otherwise make the other lines unreadable.",
         "dist_caption": "Distribution and cumulative probability of {what}, with P5, P50, P95 and the break-even "
                         "point.",
-        "ratios_caption": "The three benefit-cost ratios (social, financial, municipal): for each ratio the "
+        "ratios_caption": "The benefit-cost ratios (social, financial, municipal, each where defined): for each ratio the "
                           "distribution of the draws with P5, P50 and P95 and the probability that the ratio exceeds "
                           "1; the dotted line is the break-even point 1.",
         "time": "Time profile", "year": "Year",
