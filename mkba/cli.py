@@ -381,14 +381,14 @@ def _cmd_run(args: argparse.Namespace, started: list[Any]) -> int:
 
         print(json.dumps(json_ready(result)))  # an undefined ratio is null, never NaN
     else:
-        _print_run(result, conv, root, study, args.lang, out / "results.nc")
+        _print_run(result, conv, root, study, args.lang)
         print(written_line([out / "results.nc", out / "summary.csv", *([] if args.no_report else [
             out / "report.html", out / "report.md", out / "report.docx", out / "summary.xlsx"])],
             lang_of(args.lang, study.spec.study.language)))
     return 0
 
 
-def _print_run(result: dict[str, Any], conv: Any, root: Study, study: Study, lang: str | None, results: Path) -> None:
+def _print_run(result: dict[str, Any], conv: Any, root: Study, study: Study, lang: str | None) -> None:
     """The console view of a run in the report language: lines, budget view, plan, convergence."""
     from .outputs.console import budget_lines, convergence_lines, lang_of, plan_lines, run_lines
 
@@ -398,13 +398,7 @@ def _print_run(result: dict[str, Any], conv: Any, root: Study, study: Study, lan
         title += " — " + root.scenario_title(study.scenario_name)
     own = study.options.item_labels
     lines = run_lines(result, language, title=title, own=own) + budget_lines(result, language)
-    if result.get("plan"):
-        import xarray as xr
-
-        from .outputs.plan import base_split
-
-        with xr.open_dataset(results, engine="h5netcdf") as ds:  # the base-case flows only
-            lines += plan_lines(result, language, base_split(ds))
+    lines += plan_lines(result, language)  # the base-case investments and savings are in the summary
     if conv is not None:
         lines += convergence_lines(conv, language, own)
     print("\n".join(lines))

@@ -160,11 +160,14 @@ def budget_lines(result: Mapping[str, Any], lang: Lang) -> list[str]:
 def plan_lines(result: Mapping[str, Any], lang: Lang, split: tuple[Sequence[float], Sequence[float]] | None = None
                ) -> list[str]:
     """With a ``[plan]``: the municipal budget per year (undiscounted): the base-case investments and
-    savings when ``split`` gives them (:func:`mkba.outputs.plan.base_split`), the balance's base case
-    and P5, P50, P95. Years after the last municipal cash flow are left out."""
+    savings (``split``, :func:`mkba.outputs.plan.base_split`; by default the summary's ``"investment"``
+    and ``"savings"``, where it has them), the balance's base case and P5, P50, P95. Years after the last
+    municipal cash flow are left out."""
     plan = result.get("plan")
     if not plan:
         return []
+    if split is None and "investment" in plan and "savings" in plan:
+        split = (plan["investment"]["base"], plan["savings"]["base"])
     t, m = _T[lang], plan["municipal"]
     k = format_thousands
     n = len(plan["years"])

@@ -107,13 +107,12 @@ def plan_view(ds: xr.Dataset, summary: Mapping[str, Any] | None = None) -> dict[
         return None
     years = [int(y) for y in ds["plan_year"].values]
     bal_base = np.asarray(ds["base_plan_municipal"].values, dtype=np.float64)
-    banded = "plan_investment_band" in ds and "plan_savings_band" in ds
-    per_actor = banded or ("plan_costs" in ds and "plan_benefits" in ds)
     flows = plan_flows(ds)
     if flows is None:  # a Dataset without draws: the base case only
         inv_base, sav_base = base_split(ds)
         flows = {"investment": {"base": inv_base}, "savings": {"base": sav_base}}
     invest, savings = flows["investment"], flows["savings"]
+    per_actor = "p5" in invest  # bands streamed with the draws, or per-draw flows per actor
     above = np.zeros(len(years))
     n = 0
     draws = []
