@@ -553,10 +553,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    return _sensitivity(args)
-
-
-def _sensitivity(args: argparse.Namespace) -> int:
     from . import sensitivity as sa
     from .outputs.sensitivity_report import SensitivityCharts, ranking_table, write_sensitivity
 
